@@ -1,0 +1,61 @@
+using EmbeddingStore.Core.Formats;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>
+/// The store's transport-free API. Every method validates its input and throws
+/// <see cref="StoreException"/> (or <see cref="VectorFormatException"/> for malformed imports)
+/// having changed nothing. Thread-safe.
+/// </summary>
+public interface IEmbeddingStore
+{
+    /// <summary>
+    /// Imports a vector file into a new table. The table becomes visible only once every row is in;
+    /// a failed or cancelled import leaves nothing behind.
+    /// </summary>
+    Task<TableInfo> ImportAsync(string table, Stream source, VectorFormat format, string sourceName,
+        long totalBytes, IProgress<ImportProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Creates an empty table (no base rows), e.g. for views of randomly initialised models.</summary>
+    TableInfo CreateTable(string name, int dim);
+
+    IReadOnlyList<TableInfo> ListTables();
+    TableInfo DescribeTable(string name);
+    /// <summary>Deletes a table; refused while views read it. Returns the records removed.</summary>
+    long DeleteTable(string name);
+
+    ViewInfo CreateView(ViewSpec spec);
+    /// <summary>Views whose chain ends at <paramref name="table"/>, or all views when null.</summary>
+    IReadOnlyList<ViewInfo> ListViews(string? table);
+    ViewInfo DescribeView(string name);
+    /// <summary>Deletes a view and its own rows; refused while views are layered over it.</summary>
+    long DeleteView(string name);
+
+    /// <summary>Maps tokens to row ids, applying the policy (or the view's when Default).</summary>
+    ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy);
+
+    /// <summary>Dimension of the vectors read through the view.</summary>
+    int DimOf(string view);
+
+    /// <summary>
+    /// Reads rows by id into <paramref name="vectors"/> (ids.Length * dim floats) and
+    /// <paramref name="meta"/> (ids.Length entries). NOT_FOUND for an id the view cannot read.
+    /// </summary>
+    void Pull(string view, ReadOnlySpan<long> ids, Span<float> vectors, Span<RowMeta> meta);
+
+    /// <summary>
+    /// Applies a sparse update. <paramref name="values"/> holds ids.Length * dim floats. Repeated ids are
+    /// summed (gradient, delta) or the last wins (assign). With <paramref name="reportFrozen"/> false any
+    /// non-trainable row refuses the whole push (FailedPrecondition); true applies the rest and reports them.
+    /// With <paramref name="durable"/> the task completes only once the update is on disk.
+    /// </summary>
+    ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
+        bool reportFrozen, bool durable, CancellationToken cancellationToken);
+
+    /// <summary>Writes every token the view reads, with its vector, as word2vec binary or text.</summary>
+    Task ExportAsync(string view, Stream destination, bool binary, IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken);
+
+    /// <summary>Takes a checkpoint and returns once it is on disk.</summary>
+    Task<CheckpointResult> CheckpointAsync(CancellationToken cancellationToken);
+}

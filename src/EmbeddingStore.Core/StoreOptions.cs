@@ -1,0 +1,26 @@
+namespace EmbeddingStore.Core;
+
+/// <summary>Where and how the store keeps its data.</summary>
+public sealed record StoreOptions
+{
+    /// <summary>Folder for the log, checkpoints and write-ahead log. Created if missing.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Memory for the in-memory part of the log; the rest lives on disk. Rounded to a power of two.</summary>
+    public long MemoryBudgetBytes { get; init; } = 512L << 20;
+
+    /// <summary>Log page size, a power of two.</summary>
+    public int PageSizeBits { get; init; } = 22;
+
+    /// <summary>Number of hash buckets (a power of two); about one per expected record / 2.</summary>
+    public long IndexBuckets { get; init; } = 1L << 20;
+
+    /// <summary>Interval between automatic checkpoints; zero disables them.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Interval at which non-durable pushes are flushed to the write-ahead log on disk.</summary>
+    public TimeSpan WalFlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Keep everything in memory and write nothing to disk (tests).</summary>
+    public bool InMemory { get; init; }
+}
