@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>A table's metadata. Base rows are ids MakeRowId(Space, 0..Rows-1).</summary>
+internal sealed class TableEntry
+{
+    public required string Name { get; init; }
+    public required int Space { get; init; }
+    /// <summary>Set from the file's header once an import has read it.</summary>
+    public required int Dim { get; set; }
+    public long Rows { get; set; }
+    public float VarianceMatchedA { get; set; }
+    public float StdDev { get; set; }
+    public long StoredBytes { get; set; }
+    public string Source { get; set; } = "";
+    public long CreatedUnixMs { get; init; }
+    /// <summary>False while an import is running; such a table is invisible and is discarded on recovery.</summary>
+    public bool Ready { get; set; }
+}
+
+/// <summary>A view's metadata and its counters (updated with Interlocked, so fields, not properties).</summary>
+internal sealed class ViewEntry
+{
+    public required string Name { get; init; }
+    public required int Space { get; init; }
+    public string? ParentTable { get; init; }
+    public string? ParentView { get; init; }
+    public required string Table { get; init; }
+    public required int Dim { get; init; }
+    public TrainMode Mode { get; init; }
+    public UnknownPolicy UnknownPolicy { get; init; }
+    public InitKind Init { get; init; }
+    public float InitScale { get; init; }
+    public string? InitCopyToken { get; init; }
+    public required OptimizerSettings Optimizer { get; init; }
+    public required string PadToken { get; init; }
+    public required string UnkToken { get; init; }
+    public ulong Seed { get; init; }
+    public long CreatedUnixMs { get; init; }
+
+    [JsonInclude] public long NextLocal;
+    [JsonInclude] public long OwnRows;
+    [JsonInclude] public long CopiedRows;
+}
+
+/// <summary>
+/// Names, spaces and settings of all tables and views. Kept in memory, stored as one JSON record
+/// (small: one entry per table or view), written through the write-ahead log on every change.
+/// </summary>
+internal sealed partial class Catalog
+{
+    public int NextSpace { get; set; } = 1;
+    public Dictionary<string, TableEntry> Tables { get; init; } = [];
+    public Dictionary<string, ViewEntry> Views { get; init; } = [];
+    /// <summary>Spaces of deleted tables and views: their records are garbage, never read again.</summary>
+    public List<int> Retired { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        WriteIndented = false,
+    };
+
+    public byte[] Serialize(long version)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(this, Json);
+        var value = new byte[8 + json.Length];
+        BitConverter.TryWriteBytes(value, version);
+        json.CopyTo(value, 8);
+        return value;
+    }
+
+    public static (Catalog Catalog, long Version) Deserialize(ReadOnlySpan<byte> value) =>
+        (JsonSerializer.Deserialize<Catalog>(value[8..], Json) ?? new Catalog(), BitConverter.ToInt64(value));
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NamePattern();
+
+    public static void ValidateName(string name, string what)
+    {
+        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
+            throw new StoreException(StoreError.InvalidArgument,
+                $"{what} name '{name}' is invalid: use 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+}

@@ -1,0 +1,86 @@
+using EmbeddingStore.Core.Storage;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>
+/// Applies one push to one row record, in place, under FASTER's record lock. Optimizer state lives in
+/// the record beside the vector, so a row's update and its state change together or not at all.
+/// </summary>
+internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, long version) : IRecordUpdater
+{
+    /// <summary>The values for the row being updated; set before each RMW (one updater serves a whole push).</summary>
+    public ReadOnlyMemory<float> Values { get; set; }
+
+    public void Apply(Span<byte> value)
+    {
+        var w = RowRecord.Vector(value);
+        var g = Values.Span;
+        switch (kind)
+        {
+            case PushKind.Assign:
+                g.CopyTo(w);
+                break;
+            case PushKind.Delta:
+                for (var i = 0; i < w.Length; i++) w[i] += g[i];
+                break;
+            default:
+                ApplyGradient(value, w, g);
+                break;
+        }
+        RowRecord.SetVersion(value, version);
+    }
+
+    private void ApplyGradient(Span<byte> value, Span<float> w, ReadOnlySpan<float> g)
+    {
+        var state = RowRecord.State(value);
+        var dim = w.Length;
+        var lr = optimizer.LearningRate;
+        var eps = optimizer.Epsilon;
+        switch (optimizer.Kind)
+        {
+            case OptimizerKind.Sgd:
+                for (var i = 0; i < dim; i++) w[i] -= lr * g[i];
+                break;
+            case OptimizerKind.Adagrad:
+                for (var i = 0; i < dim; i++)
+                {
+                    state[i] += g[i] * g[i];
+                    w[i] -= lr * g[i] / (MathF.Sqrt(state[i]) + eps);
+                }
+                break;
+            case OptimizerKind.Adadelta:
+                {
+                    // Zeiler (2012) as in Kim's code: state[0..dim) = E[g^2], state[dim..2dim) = E[dx^2].
+                    var rho = optimizer.Rho;
+                    for (var i = 0; i < dim; i++)
+                    {
+                        ref var eg2 = ref state[i];
+                        ref var edx2 = ref state[dim + i];
+                        eg2 = rho * eg2 + (1 - rho) * g[i] * g[i];
+                        var step = MathF.Sqrt(edx2 + eps) / MathF.Sqrt(eg2 + eps) * g[i];
+                        edx2 = rho * edx2 + (1 - rho) * step * step;
+                        w[i] -= lr * step;
+                    }
+                    break;
+                }
+            case OptimizerKind.LazyAdam:
+                {
+                    // Per-row step count: rows absent from a push keep their moments and their bias correction.
+                    var t = RowRecord.Step(value) + 1;
+                    RowRecord.SetStep(value, t);
+                    float b1 = optimizer.Rho, b2 = optimizer.Beta2;
+                    var c1 = 1 - MathF.Pow(b1, t);
+                    var c2 = 1 - MathF.Pow(b2, t);
+                    for (var i = 0; i < dim; i++)
+                    {
+                        ref var m = ref state[i];
+                        ref var v = ref state[dim + i];
+                        m = b1 * m + (1 - b1) * g[i];
+                        v = b2 * v + (1 - b2) * g[i] * g[i];
+                        w[i] -= lr * (m / c1) / (MathF.Sqrt(v / c2) + eps);
+                    }
+                    break;
+                }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using FASTER.core;
+using Microsoft.Extensions.Logging;
+
+namespace EmbeddingStore.Core.Storage;
+
+using Session = ClientSession<SpanByte, SpanByte, FasterInput, FasterOutput, Empty, FasterFunctions>;
+
+/// <summary>
+/// <see cref="IRecordStore"/> over one FasterKV with SpanByte keys and values. FASTER sessions are not
+/// thread-safe, so each call rents one from a pool. Log memory and page size are always set: FASTER's
+/// defaults would take 16 GB.
+/// </summary>
+internal sealed class FasterRecordStore : IRecordStore
+{
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly IDevice _device;
+    private readonly FasterFunctions _functions = new();
+    private readonly ConcurrentBag<Session> _sessions = [];
+    private readonly ILogger _logger;
+
+    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger)
+    {
+        _kv = kv;
+        _device = device;
+        _logger = logger;
+    }
+
+    /// <summary>Opens the store and recovers the latest checkpoint if the data folder has one.</summary>
+    public static async Task<FasterRecordStore> OpenAsync(StoreOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var memoryBits = Math.Max(options.PageSizeBits + 2, (int)Math.Floor(Math.Log2(Math.Max(1, options.MemoryBudgetBytes))));
+        var checkpointDir = Path.Combine(options.DataDir, "checkpoints");
+        IDevice device = options.InMemory
+            ? new NullDevice()
+            : Devices.CreateLogDevice(Path.Combine(options.DataDir, "log", "hlog.log"), recoverDevice: true);
+        var logSettings = new LogSettings
+        {
+            LogDevice = device,
+            PageSizeBits = options.PageSizeBits,
+            MemorySizeBits = memoryBits,
+            SegmentSizeBits = 30,
+        };
+        var checkpointSettings = new CheckpointSettings { CheckpointDir = checkpointDir, RemoveOutdated = true };
+        var buckets = Math.Max(1 << 10, options.IndexBuckets);
+        var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
+            concurrencyControlMode: ConcurrencyControlMode.LockTable);
+        var store = new FasterRecordStore(kv, device, logger);
+        if (!options.InMemory && HasCheckpoint(checkpointDir))
+        {
+            // FASTER would silently start empty if it found nothing; a folder with checkpoints that fail to load is an error.
+            await kv.RecoverAsync(cancellationToken: cancellationToken);
+            logger.LogInformation("Recovered checkpoint from {Dir}", checkpointDir);
+        }
+        return store;
+    }
+
+    private static bool HasCheckpoint(string dir) =>
+        Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any();
+
+    public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
+
+    public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            fixed (byte* d = destination)
+            {
+                var keySpan = SpanByte.FromPointer(k, key.Length);
+                var input = default(FasterInput);
+                var output = new FasterOutput { Destination = d, Capacity = destination.Length };
+                var status = session.Read(ref keySpan, ref input, ref output);
+                if (status.IsPending) (status, output) = CompletePending(session);
+                return status.Found ? output.Length : -1;
+            }
+        }
+        finally { Return(session); }
+    }
+
+    public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            fixed (byte* v = value)
+            {
+                var keySpan = SpanByte.FromPointer(k, key.Length);
+                var valueSpan = SpanByte.FromPointer(v, value.Length);
+                var status = session.Upsert(ref keySpan, ref valueSpan);
+                if (status.IsPending) CompletePending(session);
+            }
+        }
+        finally { Return(session); }
+    }
+
+    public unsafe UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            fixed (byte* i = initial)
+            fixed (byte* d = afterImage)
+            {
+                var keySpan = SpanByte.FromPointer(k, key.Length);
+                var input = new FasterInput { Initial = i, InitialLength = initial.Length, Updater = updater };
+                var output = new FasterOutput { Destination = d, Capacity = afterImage.Length };
+                var status = session.RMW(ref keySpan, ref input, ref output);
+                if (status.IsPending) (status, output) = CompletePending(session);
+                if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
+                return output.Created ? UpdateOutcome.Created : UpdateOutcome.Updated;
+            }
+        }
+        finally { Return(session); }
+    }
+
+    public unsafe bool Delete(ReadOnlySpan<byte> key)
+    {
+        var session = Rent();
+        try
+        {
+            fixed (byte* k = key)
+            {
+                var keySpan = SpanByte.FromPointer(k, key.Length);
+                var status = session.Delete(ref keySpan);
+                if (status.IsPending) CompletePending(session);
+                return true;
+            }
+        }
+        finally { Return(session); }
+    }
+
+    public async Task<string> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        // Snapshot checkpoints leave the log mutable, so training keeps updating rows in place afterwards.
+        var (ok, token) = await _kv.TakeFullCheckpointAsync(CheckpointType.Snapshot, cancellationToken);
+        if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
+        return token.ToString();
+    }
+
+    private static (Status, FasterOutput) CompletePending(Session session)
+    {
+        session.CompletePendingWithOutputs(out var outputs, wait: true);
+        using (outputs)
+        {
+            var status = default(Status);
+            var output = default(FasterOutput);
+            while (outputs.Next())
+            {
+                status = outputs.Current.Status;
+                output = outputs.Current.Output;
+            }
+            return (status, output);
+        }
+    }
+
+    private Session Rent() =>
+        _sessions.TryTake(out var session)
+            ? session
+            : _kv.For(_functions).NewSession<FasterFunctions>(sessionVariableLengthStructSettings:
+                new SessionVariableLengthStructSettings<SpanByte, FasterInput> { valueLength = new FasterValueLength() });
+
+    private void Return(Session session) => _sessions.Add(session);
+
+    public ValueTask DisposeAsync()
+    {
+        while (_sessions.TryTake(out var session)) session.Dispose();
+        _kv.Dispose();
+        _device.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

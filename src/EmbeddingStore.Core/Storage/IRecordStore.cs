@@ -1,0 +1,37 @@
+namespace EmbeddingStore.Core.Storage;
+
+/// <summary>Changes a record in place; called under the record's lock, so the change is atomic.</summary>
+internal interface IRecordUpdater
+{
+    void Apply(Span<byte> value);
+}
+
+internal enum UpdateOutcome { Updated, Created, NotFound }
+
+/// <summary>
+/// The small storage interface the store is written against: byte keys to self-describing byte values.
+/// FASTER implements it today; a distributed backend can implement it later. Methods report
+/// outcomes as values, never as exceptions. Thread-safe.
+/// </summary>
+internal interface IRecordStore : IAsyncDisposable
+{
+    /// <summary>Copies the value into <paramref name="destination"/> (as much as fits) and returns its stored length, or -1 when absent.</summary>
+    int Read(ReadOnlySpan<byte> key, Span<byte> destination);
+
+    void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>
+    /// Atomic read-modify-write. When the key is absent and <paramref name="initial"/> is not empty the
+    /// record is created from it first; when absent and <paramref name="initial"/> is empty nothing happens.
+    /// The value after the change is copied into <paramref name="afterImage"/>.
+    /// </summary>
+    UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage);
+
+    bool Delete(ReadOnlySpan<byte> key);
+
+    /// <summary>Makes everything written so far durable; returns a token naming the checkpoint.</summary>
+    Task<string> CheckpointAsync(CancellationToken cancellationToken);
+
+    /// <summary>Bytes the store's log spans (memory and disk).</summary>
+    long LogBytes { get; }
+}

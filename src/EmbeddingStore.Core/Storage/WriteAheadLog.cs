@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using FASTER.core;
+using Microsoft.Extensions.Logging;
+
+namespace EmbeddingStore.Core.Storage;
+
+/// <summary>
+/// After-images of every acknowledged write since the last checkpoint, in a FasterLog.
+/// Entries carry the value as written (not the operation), and every value starts with its
+/// store-wide version, so replay is idempotent: the newer version wins, whatever the order.
+/// Entry: [kind:1][keyLength:4][key][value].
+/// </summary>
+internal sealed class WriteAheadLog : IAsyncDisposable
+{
+    private const byte SetEntry = 1;
+    private const byte DeleteEntry = 2;
+
+    private readonly FasterLog? _log;
+    private readonly IDevice? _device;
+
+    private WriteAheadLog(FasterLog? log, IDevice? device)
+    {
+        _log = log;
+        _device = device;
+    }
+
+    public static WriteAheadLog Open(StoreOptions options, ILogger logger)
+    {
+        if (options.InMemory) return new WriteAheadLog(null, null);
+        var dir = Path.Combine(options.DataDir, "wal");
+        var device = Devices.CreateLogDevice(Path.Combine(dir, "wal.log"), recoverDevice: true);
+        var log = new FasterLog(new FasterLogSettings
+        {
+            LogDevice = device,
+            LogCommitDir = dir,
+            PageSize = 1L << 22,
+            MemorySize = 1L << 25,
+            SegmentSize = 1L << 28,
+            TryRecoverLatest = true,
+        }, logger);
+        return new WriteAheadLog(log, device);
+    }
+
+    /// <summary>Where the next entry will go; entries before it are covered by a checkpoint taken after this call.</summary>
+    public long TailAddress => _log?.TailAddress ?? 0;
+
+    public long Bytes => _log is null ? 0 : _log.TailAddress - _log.BeginAddress;
+
+    public void AppendSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Append(SetEntry, key, value);
+
+    public void AppendDelete(ReadOnlySpan<byte> key, long version)
+    {
+        Span<byte> v = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(v, version);
+        Append(DeleteEntry, key, v);
+    }
+
+    private void Append(byte kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (_log is null) return;
+        var length = 1 + 4 + key.Length + value.Length;
+        var buffer = length <= 4096 ? stackalloc byte[length] : new byte[length];
+        buffer[0] = kind;
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[1..], key.Length);
+        key.CopyTo(buffer[5..]);
+        value.CopyTo(buffer[(5 + key.Length)..]);
+        _log.Enqueue(buffer);
+    }
+
+    /// <summary>Flushes what has been appended; returns once it is on disk.</summary>
+    public ValueTask CommitAsync(CancellationToken cancellationToken) =>
+        _log is null ? ValueTask.CompletedTask : _log.CommitAsync(cancellationToken);
+
+    /// <summary>Starts a flush without waiting for it (the periodic flush of non-durable writes).</summary>
+    public void CommitInBackground() => _log?.Commit(spinWait: false);
+
+    /// <summary>Drops entries before <paramref name="address"/>, once a checkpoint covers them.</summary>
+    public void TruncateUntil(long address) => _log?.TruncateUntil(address);
+
+    public delegate void ReplaySet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+    public delegate void ReplayDelete(ReadOnlySpan<byte> key, long version);
+
+    /// <summary>Calls back for every committed entry, oldest first.</summary>
+    public long Replay(ReplaySet onSet, ReplayDelete onDelete)
+    {
+        if (_log is null) return 0;
+        long entries = 0;
+        using var iterator = _log.Scan(_log.BeginAddress, _log.CommittedUntilAddress);
+        while (iterator.GetNext(out byte[] entry, out var length, out _))
+        {
+            var span = entry.AsSpan(0, length);
+            var keyLength = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
+            var key = span.Slice(5, keyLength);
+            var value = span[(5 + keyLength)..];
+            if (span[0] == SetEntry) onSet(key, value);
+            else onDelete(key, BinaryPrimitives.ReadInt64LittleEndian(value));
+            entries++;
+        }
+        return entries;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_log is null) return;
+        await _log.CommitAsync();
+        _log.Dispose();
+        _device?.Dispose();
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>Importing vector files as tables, and exporting views as word2vec files.</summary>
+public sealed partial class Store
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    public async Task<TableInfo> ImportAsync(string table, Stream source, VectorFormat format, string sourceName,
+        long totalBytes, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        Catalog.ValidateName(table, "table");
+        var entry = ReserveImport(table);
+        var started = Stopwatch.StartNew();
+        try
+        {
+            // Reading is synchronous and CPU-bound; keep it off the caller's thread.
+            await Task.Run(() => ImportRows(entry, source, format, sourceName, totalBytes, progress, cancellationToken), cancellationToken);
+            // Base rows skip the write-ahead log: a checkpoint makes them durable before the table becomes visible.
+            await CheckpointAsync(cancellationToken);
+            lock (_catalogLock)
+            {
+                entry.Ready = true;
+                SaveCatalogLocked();
+            }
+            CommitCatalog();
+        }
+        catch
+        {
+            lock (_catalogLock)
+            {
+                _catalog.Tables.Remove(table);
+                _catalog.Retired.Add(entry.Space);
+                SaveCatalogLocked();
+            }
+            CommitCatalog();
+            throw;
+        }
+        var seconds = Math.Max(1e-9, started.Elapsed.TotalSeconds);
+        _logger.LogInformation("Imported {Rows} rows of {Dim} dims from {Source} into table {Table} in {Seconds:F1} s",
+            entry.Rows, entry.Dim, sourceName, table, seconds);
+        return DescribeTable(table);
+    }
+
+    /// <summary>Claims the name and a space; the table stays invisible until the import finishes.</summary>
+    private TableEntry ReserveImport(string table)
+    {
+        TableEntry entry;
+        lock (_catalogLock)
+        {
+            if (_catalog.Tables.ContainsKey(table))
+                throw new StoreException(StoreError.AlreadyExists, $"table '{table}' already exists");
+            entry = new TableEntry
+            {
+                Name = table,
+                Space = _catalog.NextSpace++,
+                Dim = 0,
+                CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Ready = false,
+            };
+            _catalog.Tables[table] = entry;
+            SaveCatalogLocked();
+        }
+        CommitCatalog();
+        return entry;
+    }
+
+    private void ImportRows(TableEntry entry, Stream source, VectorFormat format, string sourceName, long totalBytes,
+        IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var reader = VectorFileReader.Open(source, format, sourceName, leaveOpen: true);
+        if (reader.Dim > MaxDim)
+            throw new VectorFormatException(sourceName, "header", $"dimension {reader.Dim} is larger than {MaxDim}");
+        var dim = reader.Dim;
+        var vector = new float[dim];
+        var record = new byte[RowRecord.Length(dim, 0, MaxTokenBytes * 4)];
+        var rowKey = new byte[Keys.RowKeyLength];
+        var tokenKey = new byte[1 + 4 + MaxTokenBytes * 4];
+        var tokenValue = new byte[TokenRecord.Length];
+        var winner = new byte[TokenRecord.Length];
+        double sum = 0, sumSquares = 0;
+        long rows = 0, duplicates = 0, bytes = 0;
+        var declared = reader.DeclaredRows ?? 0;
+        var lastReport = Stopwatch.StartNew();
+
+        while (reader.TryReadRow(out var token, vector))
+        {
+            if ((rows & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (System.Text.Encoding.UTF8.GetByteCount(token) > MaxTokenBytes)
+                throw new VectorFormatException(sourceName, $"row {rows + duplicates + 1}", $"token is longer than {MaxTokenBytes} bytes");
+            var id = Keys.MakeRowId(entry.Space, rows);
+            var keyLength = Keys.WriteTokenKey(tokenKey, entry.Space, token);
+            TokenRecord.Write(tokenValue, 0, id);
+            // The first occurrence of a token wins, as in gensim; later ones are counted and skipped.
+            if (_records.Update(tokenKey.AsSpan(0, keyLength), tokenValue, null, winner) != UpdateOutcome.Created)
+            {
+                duplicates++;
+                continue;
+            }
+            var length = RowRecord.Length(dim, 0, System.Text.Encoding.UTF8.GetByteCount(token));
+            RowRecord.Write(record.AsSpan(0, length), 0, RowOrigin.Base, token, vector, 0);
+            Keys.WriteRowKey(rowKey, entry.Space, id);
+            _records.Upsert(rowKey, record.AsSpan(0, length));
+            bytes += length + keyLength + TokenRecord.Length + Keys.RowKeyLength + 32;
+            foreach (var v in vector)
+            {
+                sum += v;
+                sumSquares += (double)v * v;
+            }
+            rows++;
+            if (progress is not null && lastReport.Elapsed >= ProgressInterval)
+            {
+                progress.Report(new ImportProgress(rows, declared, reader.BytesRead, totalBytes));
+                lastReport.Restart();
+            }
+        }
+        var count = Math.Max(1.0, (double)rows * dim);
+        var mean = sum / count;
+        var variance = Math.Max(0, sumSquares / count - mean * mean);
+        lock (_catalogLock)
+        {
+            entry.Rows = rows;
+            entry.StoredBytes = bytes;
+            entry.Source = sourceName;
+            entry.VarianceMatchedA = rows == 0 ? FallbackUniformA : (float)Math.Sqrt(3 * variance);
+            entry.StdDev = rows == 0 ? FallbackUniformA / MathF.Sqrt(3) : (float)Math.Sqrt(variance);
+            entry.Dim = dim;
+        }
+        if (duplicates > 0)
+            _logger.LogWarning("{Source}: {Duplicates} repeated tokens skipped (the first occurrence of each was kept)", sourceName, duplicates);
+        progress?.Report(new ImportProgress(rows, declared, reader.BytesRead, totalBytes));
+    }
+
+    public async Task ExportAsync(string view, Stream destination, bool binary, IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var chain = Chain(view);
+        await Task.Run(() => ExportRows(chain, destination, binary, progress, cancellationToken), cancellationToken);
+    }
+
+    private void ExportRows(ViewChain chain, Stream destination, bool binary, IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var ids = ExportedIds(chain);
+        var dim = chain.Dim;
+        var vector = new float[dim];
+        var scratch = new byte[RecordCapacity(chain)];
+        var lastReport = Stopwatch.StartNew();
+        using var writer = VectorFileWriter.Create(destination, binary, ids.Count, dim, leaveOpen: true);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+            ReadRecord(chain, ids[i], scratch, out _);
+            writer.WriteRow(RowRecord.Token(scratch), RowRecord.Vector((ReadOnlySpan<byte>)scratch));
+            if (progress is not null && lastReport.Elapsed >= ProgressInterval)
+            {
+                progress.Report(new ImportProgress(i + 1, ids.Count, 0, 0));
+                lastReport.Restart();
+            }
+        }
+        progress?.Report(new ImportProgress(ids.Count, ids.Count, 0, 0));
+    }
+
+    /// <summary>Every row the view reads, base rows first, then each view's own rows from the table up.</summary>
+    private List<long> ExportedIds(ViewChain chain)
+    {
+        var ids = new List<long>();
+        for (long i = 0; i < chain.Table.Rows; i++) ids.Add(Keys.MakeRowId(chain.Table.Space, i));
+        var scratch = new byte[RecordCapacity(chain)];
+        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
+        List<ViewEntry> views;
+        lock (_catalogLock)
+        {
+            views = chain.Spaces[..^1].Select(s => _catalog.Views.Values.First(v => v.Space == s)).Reverse().ToList();
+        }
+        foreach (var view in views)
+        {
+            var next = Interlocked.Read(ref view.NextLocal);
+            for (long local = 0; local < next; local++)
+            {
+                var id = Keys.MakeRowId(view.Space, local);
+                Keys.WriteRowKey(key, view.Space, id);
+                // Ids whose creation lost a race were removed; skip them.
+                if (_records.Read(key, scratch) >= 0) ids.Add(id);
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,307 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using EmbeddingStore.Core.Storage;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>Resolving tokens, reading rows and applying updates through views.</summary>
+public sealed partial class Store
+{
+    public const int MaxTokenBytes = 1000;
+
+    public ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy)
+    {
+        var chain = Chain(view);
+        if (policy == UnknownPolicy.Default) policy = chain.View.UnknownPolicy;
+        var ids = new long[tokens.Count];
+        var created = new List<int>();
+        var mapped = new List<int>();
+        List<string>? unknown = null;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            ValidateToken(token);
+            if (token == chain.View.PadToken) { ids[i] = PadRowId; continue; }
+            var id = FindToken(chain, token);
+            if (id >= 0) { ids[i] = id; continue; }
+            switch (policy)
+            {
+                case UnknownPolicy.Unk:
+                    ids[i] = EnsureToken(chain, chain.View.UnkToken, out _);
+                    mapped.Add(i);
+                    break;
+                case UnknownPolicy.Create:
+                    ids[i] = EnsureToken(chain, token, out var isNew);
+                    if (isNew) created.Add(i);
+                    break;
+                default:
+                    (unknown ??= []).Add(token);
+                    break;
+            }
+        }
+        if (unknown is not null)
+            throw new StoreException(StoreError.NotFound,
+                $"{unknown.Count} unknown token(s) in view '{view}': {string.Join(", ", unknown.Take(20).Select(t => $"'{t}'"))}{(unknown.Count > 20 ? ", ..." : "")}");
+        return new ResolveResult(ids, [.. created], [.. mapped]);
+    }
+
+    private static void ValidateToken(string token)
+    {
+        if (string.IsNullOrEmpty(token))
+            throw new StoreException(StoreError.InvalidArgument, "empty token");
+        if (System.Text.Encoding.UTF8.GetByteCount(token) > MaxTokenBytes)
+            throw new StoreException(StoreError.InvalidArgument, $"token '{token[..20]}...' is longer than {MaxTokenBytes} bytes");
+    }
+
+    /// <summary>The row id of a token through the chain, or -1.</summary>
+    private long FindToken(ViewChain chain, string token)
+    {
+        var keyLength = Keys.TokenKeyLength(token);
+        Span<byte> key = keyLength <= 512 ? stackalloc byte[keyLength] : new byte[keyLength];
+        Span<byte> value = stackalloc byte[TokenRecord.Length];
+        foreach (var space in chain.Spaces)
+        {
+            Keys.WriteTokenKey(key, space, token);
+            if (_records.Read(key, value) >= TokenRecord.Length) return TokenRecord.RowId(value);
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The token's row, creating it in the view when no space of the chain has it. Two concurrent
+    /// creations of one token yield one row: the token record is claimed with an atomic
+    /// insert-if-absent, and the loser removes the row it prepared.
+    /// </summary>
+    private long EnsureToken(ViewChain chain, string token, out bool created)
+    {
+        created = false;
+        var existing = FindToken(chain, token);
+        if (existing >= 0) return existing;
+
+        var view = chain.View;
+        var id = Keys.MakeRowId(view.Space, Interlocked.Increment(ref view.NextLocal) - 1);
+        var vector = new float[chain.Dim];
+        InitialVector(chain, token, vector);
+        var version = NextVersion();
+        var row = RowRecord.Create(version, RowOrigin.View, token, vector, chain.Slots);
+        Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
+        Keys.WriteRowKey(rowKey, view.Space, id);
+        _records.Upsert(rowKey, row);
+        _wal.AppendSet(rowKey, row);
+
+        var tokenKey = new byte[Keys.TokenKeyLength(token)];
+        Keys.WriteTokenKey(tokenKey, view.Space, token);
+        Span<byte> claim = stackalloc byte[TokenRecord.Length];
+        TokenRecord.Write(claim, version, id);
+        Span<byte> winner = stackalloc byte[TokenRecord.Length];
+        if (_records.Update(tokenKey, claim, null, winner) == UpdateOutcome.Created)
+        {
+            _wal.AppendSet(tokenKey, claim);
+            Interlocked.Increment(ref view.OwnRows);
+            created = true;
+            return id;
+        }
+        _records.Delete(rowKey);
+        _wal.AppendDelete(rowKey, NextVersion());
+        return TokenRecord.RowId(winner);
+    }
+
+    private void InitialVector(ViewChain chain, string token, Span<float> vector)
+    {
+        var view = chain.View;
+        if (view.Init == InitKind.Copy)
+        {
+            var source = FindToken(chain, view.InitCopyToken!);
+            if (source < 0)
+                throw new StoreException(StoreError.FailedPrecondition,
+                    $"view '{view.Name}' initialises new rows as copies of '{view.InitCopyToken}', which it cannot read");
+            ReadVector(chain, source, vector, out _);
+            return;
+        }
+        var scale = view.InitScale > 0 ? view.InitScale
+            : view.Init == InitKind.Normal ? chain.Table.StdDev : chain.Table.VarianceMatchedA;
+        RowInit.Fill(vector, view.Init, scale, view.Seed, token);
+    }
+
+    public void Pull(string view, ReadOnlySpan<long> ids, Span<float> vectors, Span<RowMeta> meta)
+    {
+        var chain = Chain(view);
+        var dim = chain.Dim;
+        if (vectors.Length < ids.Length * dim || meta.Length < ids.Length)
+            throw new StoreException(StoreError.InvalidArgument, $"destination holds fewer than {ids.Length} rows of {dim} floats");
+        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        try
+        {
+            for (var i = 0; i < ids.Length; i++)
+                meta[i] = ReadVector(chain, ids[i], vectors.Slice(i * dim, dim), out _, scratch);
+        }
+        finally { ArrayPool<byte>.Shared.Return(scratch); }
+    }
+
+    private static int RecordCapacity(ViewChain chain) => RowRecord.Length(chain.Dim, Math.Max(chain.Slots, 2), MaxTokenBytes * 4) + 64;
+
+    private RowMeta ReadVector(ViewChain chain, long id, Span<float> destination, out string? token, byte[]? scratch = null)
+    {
+        scratch ??= new byte[RecordCapacity(chain)];
+        var found = ReadRecord(chain, id, scratch, out var position);
+        if (found < 0) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
+        if (found == int.MaxValue)
+        {
+            destination.Clear();
+            token = chain.View.PadToken;
+            return new RowMeta(PadRowId, RowOrigin.Pad, false, 0, false);
+        }
+        var record = scratch.AsSpan();
+        RowRecord.Vector((ReadOnlySpan<byte>)record).CopyTo(destination);
+        token = null;
+        var origin = RowRecord.Origin(record);
+        return new RowMeta(id, origin, IsTrainable(chain, id), RowRecord.Version(record), position == 0);
+    }
+
+    internal string? TokenOf(ViewChain chain, long id, byte[] scratch) =>
+        ReadRecord(chain, id, scratch, out _) is >= 0 and < int.MaxValue ? RowRecord.Token(scratch) : null;
+
+    /// <summary>
+    /// Reads the record the view sees for a row: the nearest fine-tune copy, else the owner's record.
+    /// Returns -1 when the view cannot read it, int.MaxValue for the padding row, else the chain position it came from.
+    /// </summary>
+    private int ReadRecord(ViewChain chain, long id, byte[] scratch, out int position)
+    {
+        position = -1;
+        if (id == PadRowId) return int.MaxValue;
+        var ownerAt = chain.PositionOfOwner(id);
+        if (ownerAt < 0) return -1;
+        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
+        for (var i = 0; i <= ownerAt; i++)
+        {
+            if (i < ownerAt && !chain.MayHoldCopies[i]) continue;
+            Keys.WriteRowKey(key, chain.Spaces[i], id);
+            var length = _records.Read(key, scratch);
+            if (length < 0) continue;
+            if (length > scratch.Length) throw new InvalidOperationException($"row {id} is larger than its buffer");
+            position = i;
+            return i;
+        }
+        return -1;
+    }
+
+    private static string RowNotFoundMessage(ViewChain chain, long id) =>
+        $"row {id} cannot be read through view '{chain.View.Name}'";
+
+    /// <summary>
+    /// Static views train nothing; a view trains its own rows; a fine-tune view also trains inherited
+    /// rows, by copying them on first write. The padding row is never trainable.
+    /// </summary>
+    private static bool IsTrainable(ViewChain chain, long id) =>
+        id != PadRowId && chain.View.Mode switch
+        {
+            TrainMode.Static => false,
+            TrainMode.FineTune => true,
+            _ => Keys.OwnerOf(id) == chain.View.Space,
+        };
+
+    public async ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
+        bool reportFrozen, bool durable, CancellationToken cancellationToken)
+    {
+        var chain = Chain(view);
+        var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values.Span, reportFrozen);
+        var version = NextVersion();
+        var updater = new RowUpdater(kind, chain.View.Optimizer, version);
+        var applied = 0;
+        var dim = chain.Dim;
+        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        try
+        {
+            for (var r = 0; r < distinct.Count; r++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                updater.Values = sums.AsMemory(r * dim, dim);
+                if (ApplyToRow(chain, distinct[r], updater, scratch)) applied++;
+                else rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(scratch); }
+        if (durable) await _wal.CommitAsync(cancellationToken);
+        return new PushResult(applied, rejected, version, durable && !_options.InMemory);
+    }
+
+    /// <summary>Validates a push and sums repeated rows; refuses frozen rows unless asked to report them.</summary>
+    private static (List<long> Distinct, float[] Sums, List<RejectedRow> Rejected) PreparePush(
+        ViewChain chain, PushKind kind, ReadOnlySpan<long> ids, ReadOnlySpan<float> values, bool reportFrozen)
+    {
+        var dim = chain.Dim;
+        if (!Enum.IsDefined(kind)) throw new StoreException(StoreError.InvalidArgument, $"unknown push kind {kind}");
+        if (values.Length != ids.Length * dim)
+            throw new StoreException(StoreError.InvalidArgument,
+                $"values hold {values.Length} floats; {ids.Length} rows of dimension {dim} need {ids.Length * dim}");
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new StoreException(StoreError.InvalidArgument, $"value {i % dim} of row {ids[i / dim]} is {values[i]}: updates must be finite");
+
+        var index = new Dictionary<long, int>();
+        var distinct = new List<long>();
+        var rejected = new List<RejectedRow>();
+        foreach (var id in ids)
+        {
+            if (index.ContainsKey(id)) continue;
+            var reason = id == PadRowId ? "the padding row is never trainable"
+                : chain.PositionOfOwner(id) < 0 ? null
+                : IsTrainable(chain, id) ? "" : $"view '{chain.View.Name}' ({chain.View.Mode}) may not train this row";
+            if (reason is null) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
+            if (reason.Length > 0)
+            {
+                index[id] = -1;
+                rejected.Add(new RejectedRow(id, reason));
+                continue;
+            }
+            index[id] = distinct.Count;
+            distinct.Add(id);
+        }
+        if (rejected.Count > 0 && !reportFrozen)
+            throw new StoreException(StoreError.FailedPrecondition,
+                $"push refused, nothing applied: {rejected.Count} row(s) are not trainable through view '{chain.View.Name}', e.g. row {rejected[0].Id}: {rejected[0].Reason}");
+
+        var sums = new float[distinct.Count * dim];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var slot = index[ids[i]];
+            if (slot < 0) continue;
+            var target = sums.AsSpan(slot * dim, dim);
+            var source = values.Slice(i * dim, dim);
+            if (kind == PushKind.Assign) source.CopyTo(target);
+            else for (var d = 0; d < dim; d++) target[d] += source[d];
+        }
+        return (distinct, sums, rejected);
+    }
+
+    /// <summary>Updates the view's own record of a row, copying the inherited one first when there is none yet.</summary>
+    private bool ApplyToRow(ViewChain chain, long id, RowUpdater updater, byte[] scratch)
+    {
+        var space = chain.View.Space;
+        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
+        Keys.WriteRowKey(key, space, id);
+        var outcome = _records.Update(key, default, updater, scratch);
+        if (outcome == UpdateOutcome.NotFound && Keys.OwnerOf(id) != space)
+        {
+            var sourceRecord = new byte[scratch.Length];
+            var parent = ParentChain(chain);
+            if (ReadRecord(parent, id, sourceRecord, out _) < 0) return false;
+            var copy = RowRecord.Create(0, RowOrigin.Copy, RowRecord.Token(sourceRecord), RowRecord.Vector((ReadOnlySpan<byte>)sourceRecord), chain.Slots);
+            outcome = _records.Update(key, copy, updater, scratch);
+            if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
+        }
+        if (outcome == UpdateOutcome.NotFound) return false;
+        _wal.AppendSet(key, scratch.AsSpan(0, RowRecord.UsedLength(scratch)));
+        return true;
+    }
+
+    /// <summary>The chain without its first view: what the view inherits.</summary>
+    private static ViewChain ParentChain(ViewChain chain) => new()
+    {
+        View = chain.View,
+        Table = chain.Table,
+        Spaces = chain.Spaces[1..],
+        MayHoldCopies = chain.MayHoldCopies[1..],
+        Slots = chain.Slots,
+    };
+}

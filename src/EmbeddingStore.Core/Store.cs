@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using EmbeddingStore.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>
+/// The embedding store: tables of frozen base rows and views with trainable rows, in one FASTER
+/// key-value store, with a write-ahead log of after-images for durability between checkpoints.
+/// This file: opening, recovery, checkpoints and the catalog record. Rows, views, import and
+/// export live in the other parts of this partial class.
+/// </summary>
+public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
+{
+    /// <summary>Row id of the padding row: reads as zeros in every view, never trainable.</summary>
+    public const long PadRowId = 0;
+
+    private readonly IRecordStore _records;
+    private readonly WriteAheadLog _wal;
+    private readonly StoreOptions _options;
+    private readonly ILogger _logger;
+    private readonly object _catalogLock = new();
+    private readonly ConcurrentDictionary<string, ViewChain> _chains = new();
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private Catalog _catalog;
+    private long _version;
+
+    private Store(IRecordStore records, WriteAheadLog wal, Catalog catalog, long version, StoreOptions options, ILogger logger)
+    {
+        _records = records;
+        _wal = wal;
+        _catalog = catalog;
+        _version = version;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>The store-wide version of the latest write.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Opens the store in <see cref="StoreOptions.DataDir"/>: recovers the latest checkpoint, replays the write-ahead log.</summary>
+    public static async Task<Store> OpenAsync(StoreOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger<Store>();
+        if (!options.InMemory) Directory.CreateDirectory(options.DataDir);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var records = await FasterRecordStore.OpenAsync(options, logger, cancellationToken);
+        var wal = WriteAheadLog.Open(options, logger);
+        var recovery = Recovery.Run(records, wal);
+        var store = new Store(records, wal, recovery.Catalog, recovery.Version, options, logger);
+        store.DiscardUnfinishedImports();
+        logger.LogInformation("Store opened in {Ms} ms: {Tables} tables, {Views} views, {Entries} log entries replayed, version {Version}",
+            started.ElapsedMilliseconds, recovery.Catalog.Tables.Count, recovery.Catalog.Views.Count, recovery.Replayed, recovery.Version);
+        if (recovery.Replayed > 0) await store.CheckpointAsync(cancellationToken);
+        store.StartLoops();
+        return store;
+    }
+
+    private void DiscardUnfinishedImports()
+    {
+        lock (_catalogLock)
+        {
+            var unfinished = _catalog.Tables.Values.Where(t => !t.Ready).ToList();
+            if (unfinished.Count == 0) return;
+            foreach (var table in unfinished)
+            {
+                _catalog.Tables.Remove(table.Name);
+                _catalog.Retired.Add(table.Space);
+                _logger.LogWarning("Discarded table {Table}: its import did not finish before the last stop", table.Name);
+            }
+            SaveCatalogLocked();
+        }
+        CommitCatalog();
+    }
+
+    private void StartLoops()
+    {
+        if (_options.InMemory) return;
+        _loops.Add(RunEvery(_options.WalFlushInterval, () => { _wal.CommitInBackground(); return Task.CompletedTask; }));
+        _loops.Add(RunEvery(_options.CheckpointInterval, () => CheckpointAsync(_stopping.Token)));
+    }
+
+    private async Task RunEvery(TimeSpan interval, Func<Task> action)
+    {
+        if (interval <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try { await action(); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "Background store task failed");
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public async Task<CheckpointResult> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await _checkpointGate.WaitAsync(cancellationToken);
+        try
+        {
+            // Every log entry before this address belongs to a write applied before the checkpoint starts.
+            var covered = _wal.TailAddress;
+            lock (_catalogLock) SaveCatalogLocked();
+            var token = _options.InMemory ? "in-memory" : await _records.CheckpointAsync(cancellationToken);
+            _wal.TruncateUntil(covered);
+            await _wal.CommitAsync(cancellationToken);
+            _logger.LogInformation("Checkpoint {Token} took {Ms} ms", token, started.ElapsedMilliseconds);
+            return new CheckpointResult(token, started.Elapsed);
+        }
+        finally { _checkpointGate.Release(); }
+    }
+
+    private long NextVersion() => Interlocked.Increment(ref _version);
+
+    /// <summary>Writes the catalog record (and logs it); callers hold the catalog lock.</summary>
+    private void SaveCatalogLocked()
+    {
+        var value = _catalog.Serialize(NextVersion());
+        _records.Upsert(Keys.CatalogKey, value);
+        _wal.AppendSet(Keys.CatalogKey, value);
+    }
+
+    /// <summary>Catalog changes are rare and must survive a crash: wait for the log to reach disk.</summary>
+    private void CommitCatalog() => _wal.CommitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    private ViewChain Chain(string view)
+    {
+        if (_chains.TryGetValue(view, out var chain)) return chain;
+        lock (_catalogLock)
+        {
+            if (!_catalog.Views.TryGetValue(view, out var entry))
+                throw new StoreException(StoreError.NotFound, $"view '{view}' does not exist");
+            return _chains.GetOrAdd(view, _ => ViewChain.Build(_catalog, entry));
+        }
+    }
+
+    public int DimOf(string view) => Chain(view).Dim;
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        await Task.WhenAll(_loops);
+        try { await CheckpointAsync(CancellationToken.None); }
+        catch (Exception e) { _logger.LogError(e, "Final checkpoint failed; the write-ahead log still holds every acknowledged write"); }
+        await _wal.DisposeAsync();
+        await _records.DisposeAsync();
+        _stopping.Dispose();
+        _checkpointGate.Dispose();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// The real store process on 127.0.0.1 with its own data folder, as a user starts it. Killing it
+/// (not stopping it) is how the crash tests simulate a power cut.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    public int Port { get; }
+    public string DataDir { get; }
+    public string ImportDir { get; }
+    public string Address => $"http://127.0.0.1:{Port}";
+    public IReadOnlyList<string> Output { get { lock (_output) return [.. _output]; } }
+
+    private ServerProcess(Process process, int port, string dataDir, string importDir)
+    {
+        _process = process;
+        Port = port;
+        DataDir = dataDir;
+        ImportDir = importDir;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string? dataDir = null, string? importDir = null, int? port = null, params string[] extraArgs)
+    {
+        dataDir ??= Path.Combine(Path.GetTempPath(), "embstore-e2e-" + Guid.NewGuid().ToString("N"));
+        importDir ??= Path.Combine(dataDir, "import");
+        Directory.CreateDirectory(importDir);
+        var chosenPort = port ?? FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])[RepoPaths.Program("EmbeddingStore", "EmbeddingStore"), "--port", chosenPort.ToString(),
+                     "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", "64", .. extraArgs])
+            info.ArgumentList.Add(arg);
+        var process = Process.Start(info)!;
+        var server = new ServerProcess(process, chosenPort, dataDir, importDir);
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLine(string? line)
+        {
+            if (line is null) return;
+            lock (server._output) server._output.Add(line);
+            if (line.Contains("listening on", StringComparison.OrdinalIgnoreCase)) listening.TrySetResult();
+        }
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != listening.Task)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("store did not start:\n" + string.Join('\n', server.Output));
+        }
+        return server;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, nothing is flushed by the process.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, as systemd or Ctrl+C would: the store checkpoints and exits.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>Removes the data folder; call when the test no longer needs to restart on it.</summary>
+    public void DeleteData()
+    {
+        if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
+    }
+}
