@@ -64,17 +64,22 @@ internal sealed partial class Catalog
         WriteIndented = false,
     };
 
+    /// <summary>[version:8][jsonLength:4][json]: the length is stored because FASTER may keep a longer value in place.</summary>
     public byte[] Serialize(long version)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(this, Json);
-        var value = new byte[8 + json.Length];
+        var value = new byte[12 + json.Length];
         BitConverter.TryWriteBytes(value, version);
-        json.CopyTo(value, 8);
+        BitConverter.TryWriteBytes(value.AsSpan(8), json.Length);
+        json.CopyTo(value, 12);
         return value;
     }
 
-    public static (Catalog Catalog, long Version) Deserialize(ReadOnlySpan<byte> value) =>
-        (JsonSerializer.Deserialize<Catalog>(value[8..], Json) ?? new Catalog(), BitConverter.ToInt64(value));
+    public static (Catalog Catalog, long Version) Deserialize(ReadOnlySpan<byte> value)
+    {
+        var length = BitConverter.ToInt32(value[8..]);
+        return (JsonSerializer.Deserialize<Catalog>(value.Slice(12, length), Json) ?? new Catalog(), BitConverter.ToInt64(value));
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NamePattern();

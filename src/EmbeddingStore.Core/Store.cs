@@ -144,8 +144,11 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     public int DimOf(string view) => Chain(view).Dim;
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         await Task.WhenAll(_loops);
         try { await CheckpointAsync(CancellationToken.None); }

@@ -65,10 +65,14 @@ internal sealed unsafe class FasterFunctions : FunctionsBase<SpanByte, SpanByte,
         new ReadOnlySpan<byte>(input.Initial, input.InitialLength).CopyTo(span);
         span[input.InitialLength..].Clear();
         input.Updater?.Apply(span);
-        output.Created = true;
         CopyOut(ref value, ref output);
         return true;
     }
+
+    // FASTER may run InitialUpdater and then retry the RMW in place when another thread inserted the key
+    // first; only PostInitialUpdater says the new record really went in.
+    public override void PostInitialUpdater(ref SpanByte key, ref FasterInput input, ref SpanByte value, ref FasterOutput output, ref RMWInfo rmwInfo)
+        => output.Created = true;
 
     public override bool CopyUpdater(ref SpanByte key, ref FasterInput input, ref SpanByte oldValue, ref SpanByte newValue, ref FasterOutput output, ref RMWInfo rmwInfo)
     {
@@ -76,6 +80,7 @@ internal sealed unsafe class FasterFunctions : FunctionsBase<SpanByte, SpanByte,
         var to = newValue.AsSpan();
         from[..Math.Min(from.Length, to.Length)].CopyTo(to);
         input.Updater?.Apply(to);
+        output.Created = false;
         CopyOut(ref newValue, ref output);
         return true;
     }
@@ -83,6 +88,7 @@ internal sealed unsafe class FasterFunctions : FunctionsBase<SpanByte, SpanByte,
     public override bool InPlaceUpdater(ref SpanByte key, ref FasterInput input, ref SpanByte value, ref FasterOutput output, ref RMWInfo rmwInfo)
     {
         input.Updater?.Apply(value.AsSpan());
+        output.Created = false;
         CopyOut(ref value, ref output);
         return true;
     }

@@ -213,4 +213,23 @@ public class StoreTests
         Assert.NotEqual(ids[1], next);
         Assert.Equal(3, t.Store.DescribeTable("g").Rows);
     }
+
+    [Fact]
+    public async Task Push_ConcurrentDeltaPushers_ExactSumAndOneCopy()
+    {
+        await using var t = await TestStore.OpenAsync();
+        await t.ImportAsync("g", Glove3);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Create));
+        var ids = t.Store.Resolve("v", ["good", "@user"], UnknownPolicy.Default).Ids;
+        var start = PullOne(t.Store, "v", ids[1], out _);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+                await t.Store.PushAsync("v", PushKind.Delta, ids, new float[] { 1, 0.5f, 0, 1, 1, 1 }, false, false, default);
+        })));
+        Assert.Equal([401f, 200f, -1f], PullOne(t.Store, "v", ids[0], out _));
+        var user = PullOne(t.Store, "v", ids[1], out _);
+        for (var i = 0; i < 3; i++) Assert.Equal(start[i] + 400, user[i], 1e-3f);
+        Assert.Equal(1, t.Store.DescribeView("v").CopiedRows);
+    }
 }
