@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
 
@@ -8,15 +7,15 @@ using Session = ClientSession<SpanByte, SpanByte, FasterInput, FasterOutput, Emp
 
 /// <summary>
 /// <see cref="IRecordStore"/> over one FasterKV with SpanByte keys and values. FASTER sessions are not
-/// thread-safe, so each call rents one from a pool. Log memory and page size are always set: FASTER's
-/// defaults would take 16 GB.
+/// thread-safe, so each thread gets its own (every call here is synchronous and finishes on the thread
+/// that started it). Log memory and page size are always set: FASTER's defaults would take 16 GB.
 /// </summary>
 internal sealed class FasterRecordStore : IRecordStore
 {
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly IDevice _device;
     private readonly FasterFunctions _functions = new();
-    private readonly ConcurrentBag<Session> _sessions = [];
+    private readonly ThreadLocal<Session> _sessions;
     private readonly ILogger _logger;
 
     private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger)
@@ -24,6 +23,7 @@ internal sealed class FasterRecordStore : IRecordStore
         _kv = kv;
         _device = device;
         _logger = logger;
+        _sessions = new ThreadLocal<Session>(NewSession, trackAllValues: true);
     }
 
     /// <summary>Opens the store and recovers the latest checkpoint if the data folder has one.</summary>
@@ -62,75 +62,59 @@ internal sealed class FasterRecordStore : IRecordStore
 
     public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
-        var session = Rent();
-        try
+        var session = _sessions.Value!;
+        fixed (byte* k = key)
+        fixed (byte* d = destination)
         {
-            fixed (byte* k = key)
-            fixed (byte* d = destination)
-            {
-                var keySpan = SpanByte.FromPointer(k, key.Length);
-                var input = default(FasterInput);
-                var output = new FasterOutput { Destination = d, Capacity = destination.Length };
-                var status = session.Read(ref keySpan, ref input, ref output);
-                if (status.IsPending) (status, output) = CompletePending(session);
-                return status.Found ? output.Length : -1;
-            }
+            var keySpan = SpanByte.FromPointer(k, key.Length);
+            var input = default(FasterInput);
+            var output = new FasterOutput { Destination = d, Capacity = destination.Length };
+            var status = session.Read(ref keySpan, ref input, ref output);
+            if (status.IsPending) (status, output) = CompletePending(session);
+            return status.Found ? output.Length : -1;
         }
-        finally { Return(session); }
     }
 
     public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        var session = Rent();
-        try
+        var session = _sessions.Value!;
+        fixed (byte* k = key)
+        fixed (byte* v = value)
         {
-            fixed (byte* k = key)
-            fixed (byte* v = value)
-            {
-                var keySpan = SpanByte.FromPointer(k, key.Length);
-                var valueSpan = SpanByte.FromPointer(v, value.Length);
-                var status = session.Upsert(ref keySpan, ref valueSpan);
-                if (status.IsPending) CompletePending(session);
-            }
+            var keySpan = SpanByte.FromPointer(k, key.Length);
+            var valueSpan = SpanByte.FromPointer(v, value.Length);
+            var status = session.Upsert(ref keySpan, ref valueSpan);
+            if (status.IsPending) CompletePending(session);
         }
-        finally { Return(session); }
     }
 
     public unsafe UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage)
     {
-        var session = Rent();
-        try
+        var session = _sessions.Value!;
+        fixed (byte* k = key)
+        fixed (byte* i = initial)
+        fixed (byte* d = afterImage)
         {
-            fixed (byte* k = key)
-            fixed (byte* i = initial)
-            fixed (byte* d = afterImage)
-            {
-                var keySpan = SpanByte.FromPointer(k, key.Length);
-                var input = new FasterInput { Initial = i, InitialLength = initial.Length, Updater = updater };
-                var output = new FasterOutput { Destination = d, Capacity = afterImage.Length };
-                var status = session.RMW(ref keySpan, ref input, ref output);
-                if (status.IsPending) (status, output) = CompletePending(session);
-                if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
-                return output.Created ? UpdateOutcome.Created : UpdateOutcome.Updated;
-            }
+            var keySpan = SpanByte.FromPointer(k, key.Length);
+            var input = new FasterInput { Initial = i, InitialLength = initial.Length, Updater = updater };
+            var output = new FasterOutput { Destination = d, Capacity = afterImage.Length };
+            var status = session.RMW(ref keySpan, ref input, ref output);
+            if (status.IsPending) (status, output) = CompletePending(session);
+            if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
+            return output.Created ? UpdateOutcome.Created : UpdateOutcome.Updated;
         }
-        finally { Return(session); }
     }
 
     public unsafe bool Delete(ReadOnlySpan<byte> key)
     {
-        var session = Rent();
-        try
+        var session = _sessions.Value!;
+        fixed (byte* k = key)
         {
-            fixed (byte* k = key)
-            {
-                var keySpan = SpanByte.FromPointer(k, key.Length);
-                var status = session.Delete(ref keySpan);
-                if (status.IsPending) CompletePending(session);
-                return true;
-            }
+            var keySpan = SpanByte.FromPointer(k, key.Length);
+            var status = session.Delete(ref keySpan);
+            if (status.IsPending) CompletePending(session);
+            return true;
         }
-        finally { Return(session); }
     }
 
     public async Task<string> CheckpointAsync(CancellationToken cancellationToken)
@@ -157,17 +141,15 @@ internal sealed class FasterRecordStore : IRecordStore
         }
     }
 
-    private Session Rent() =>
-        _sessions.TryTake(out var session)
-            ? session
-            : _kv.For(_functions).NewSession<FasterFunctions>(sessionVariableLengthStructSettings:
-                new SessionVariableLengthStructSettings<SpanByte, FasterInput> { valueLength = new FasterValueLength() });
+    private Session NewSession() =>
+        _kv.For(_functions).NewSession<FasterFunctions>(sessionVariableLengthStructSettings:
+            new SessionVariableLengthStructSettings<SpanByte, FasterInput> { valueLength = new FasterValueLength() });
 
-    private void Return(Session session) => _sessions.Add(session);
 
     public ValueTask DisposeAsync()
     {
-        while (_sessions.TryTake(out var session)) session.Dispose();
+        foreach (var session in _sessions.Values) session.Dispose();
+        _sessions.Dispose();
         _kv.Dispose();
         _device.Dispose();
         return ValueTask.CompletedTask;
