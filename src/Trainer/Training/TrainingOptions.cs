@@ -1,0 +1,35 @@
+namespace Trainer.Training;
+
+/// <summary>Hyper-parameters of one training run; the defaults are Kim's (2014).</summary>
+public sealed record TrainingOptions
+{
+    public Variant Variant { get; init; } = Variant.NonStatic;
+    public int Epochs { get; init; } = 25;
+    public int BatchSize { get; init; } = 50;
+    public int FeatureMaps { get; init; } = 100;
+    public IReadOnlyList<int> Windows { get; init; } = [3, 4, 5];
+    public float Dropout { get; init; } = 0.5f;
+    public float MaxNorm { get; init; } = 3f;
+    public int Seed { get; init; } = 1;
+    public double DevFraction { get; init; } = 0.1;
+
+    public int FilterMax => Windows.Max();
+}
+
+/// <summary>What one epoch did. Accuracies are fractions in [0, 1].</summary>
+public sealed record EpochStats(
+    int Epoch,
+    double TrainLoss,
+    double TrainAccuracy,
+    double DevAccuracy,
+    double TestAccuracy,
+    double Seconds,
+    double StoreWaitSeconds,
+    double ExamplesPerSecond);
+
+/// <summary>One fold (or the single split of a dataset with a test set). Test accuracy is taken at the best dev epoch, as Kim did.</summary>
+public sealed record FoldResult(int Fold, IReadOnlyList<EpochStats> Epochs, int BestEpoch)
+{
+    public double DevAccuracy => Epochs[BestEpoch - 1].DevAccuracy;
+    public double TestAccuracy => Epochs[BestEpoch - 1].TestAccuracy;
+}
