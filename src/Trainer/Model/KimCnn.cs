@@ -45,6 +45,13 @@ public sealed class KimCnn : ICnnBackend
     public KimCnnConfig Config { get; }
     public long Step { get; private set; }
 
+    /// <summary>Restores a model written by <see cref="CnnCheckpoint.Save(Stream, ICnnBackend)"/>, step counter included.</summary>
+    public static KimCnn Load(ComputeDevice device, Stream stream)
+    {
+        var (config, step, parameters) = CnnCheckpoint.Load(stream);
+        return new KimCnn(device, config, parameters) { Step = step };
+    }
+
     public float TrainStep(ReadOnlySpan<float> distinctRows, int rowCount, ReadOnlySpan<int> localIndex, ReadOnlySpan<int> labels,
         ReadOnlySpan<float> staticRows, Span<float> rowGradOut)
     {
