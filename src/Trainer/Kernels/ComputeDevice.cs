@@ -56,7 +56,8 @@ public sealed class ComputeDevice : IDisposable
         // one group that runs all cores at once (measured far faster than ILGPU's default CPU device here).
         // ILGPU rejects warps of one thread, so a single core still gets two.
         var cpu = new CPUDevice(Math.Max(2, threads), 1, 1);
-        var context = Context.Create(b => b.Optimize(OptimizationLevel.O2).Cuda().OpenCL().CPU(cpu));
+        // Algorithms supply GPU versions of the MathF functions the kernels call (Exp, Log).
+        var context = Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms().Cuda().OpenCL().CPU(cpu));
         try
         {
             return backend switch

@@ -18,7 +18,7 @@ public sealed class KimCnn : ICnnBackend
     private readonly DeviceArray<float> _rows, _staticRows, _x, _dx, _pooled, _z, _mask, _dz, _dPooled, _logits, _dLogits, _loss, _dRows, _probabilities;
     private readonly DeviceArray<float>[] _conv, _dConv;
     private readonly DeviceArray<int>[] _arg;
-    private readonly DeviceArray<int> _localIndex, _labels, _predictions, _rowStart, _positions;
+    private readonly DeviceArray<int> _localIndex, _spans, _labels, _predictions, _rowStart, _positions;
 
     public KimCnn(ComputeDevice device, KimCnnConfig config, float[]? parameters = null)
     {
@@ -38,7 +38,7 @@ public sealed class KimCnn : ICnnBackend
         _conv = config.Windows.Select(_ => F()).ToArray();
         _dConv = config.Windows.Select(_ => F()).ToArray();
         _arg = config.Windows.Select(_ => I()).ToArray();
-        (_localIndex, _labels, _predictions, _rowStart, _positions) = (I(), I(), I(), I(), I());
+        (_localIndex, _spans, _labels, _predictions, _rowStart, _positions) = (I(), I(), I(), I(), I(), I());
         SetParameters(parameters ?? _layout.Initialize(config));
     }
 
@@ -138,7 +138,7 @@ public sealed class KimCnn : ICnnBackend
         foreach (var b in new[] { _w, _g, _eg2, _edx2 }) b.Dispose();
         foreach (var a in new[] { _rows, _staticRows, _x, _dx, _pooled, _z, _mask, _dz, _dPooled, _logits, _dLogits, _loss, _dRows, _probabilities }
                      .Concat(_conv).Concat(_dConv)) a.Dispose();
-        foreach (var a in _arg.Append(_localIndex).Append(_labels).Append(_predictions).Append(_rowStart).Append(_positions)) a.Dispose();
+        foreach (var a in _arg.Append(_localIndex).Append(_spans).Append(_labels).Append(_predictions).Append(_rowStart).Append(_positions)) a.Dispose();
     }
 
     // Runs dense and softmax without dropout; leaves probabilities and predictions in their buffers.
@@ -165,12 +165,13 @@ public sealed class KimCnn : ICnnBackend
         _k.Gather.Forward(_rows.Upload(distinctRows[..(rowCount * c.Dim)]), index, positions, c.Dim, x, accumulate: false);
         if (c.Channels == 2)
             _k.Gather.Forward(_staticRows.Upload(staticRows[..(rowCount * c.Dim)]), index, positions, c.Dim, x, accumulate: true);
+        var spans = _spans.Upload(SentenceSpans.FromLocalIndex(localIndex, c.Positions));
         var pooled = _pooled.View(batch * c.Features);
         for (int i = 0; i < c.Windows.Count; i++)
         {
             var shape = Shape(batch, i);
             var conv = _conv[i].View(batch * c.FeatureMaps * shape.Steps);
-            _k.Conv.Forward(shape, x, Param(_w, _layout.ConvW[i]), Param(_w, _layout.ConvB[i]), conv);
+            _k.Conv.Forward(shape, x, Param(_w, _layout.ConvW[i]), Param(_w, _layout.ConvB[i]), conv, spans);
             _k.MaxPool.Forward(batch, c.FeatureMaps, shape.Steps, conv, pooled, c.Features, i * c.FeatureMaps, _arg[i].View(batch * c.FeatureMaps));
         }
         return x;

@@ -60,7 +60,7 @@ public sealed class ConvKernelTests(AcceleratorFixture fixture) : DeviceTest(fix
 
         var kernel = new Conv1dKernel(device);
         var (xDevice, wDevice, yDevice) = (Upload(device, x), Upload(device, w), Upload(device, new float[y.Length]));
-        kernel.Forward(s, xDevice, wDevice, Upload(device, bias), yDevice);
+        kernel.Forward(s, xDevice, wDevice, Upload(device, bias), yDevice, Upload(device, SentenceSpans.Full(s.Batch, s.Length)));
         kernel.Backward(s, xDevice, wDevice, yDevice, Upload(device, dy), dwDevice, dBiasDevice, dxDevice);
 
         Assert.Contains(0f, y); // the ReLU clipped something, so its derivative is exercised
@@ -68,6 +68,32 @@ public sealed class ConvKernelTests(AcceleratorFixture fixture) : DeviceTest(fix
         AssertClose(dw, Download(device, dwDevice), what: "dW");
         AssertClose(dBias, Download(device, dBiasDevice), what: "dBias");
         AssertClose(dx, Download(device, dxDevice), what: "dX");
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public void Conv1dForward_PaddedSentences_SkipsOnlyAllPaddingWindows(string backend)
+    {
+        var device = Device(backend);
+        var random = new Random(2);
+        var s = new ConvShape(4, 13, 3, 3, 6);
+        var index = new int[s.Batch * s.Length];
+        Array.Fill(index, -1);
+        foreach (var (b, first, end) in new[] { (0, 0, 13), (1, 2, 5), (2, 9, 13) }) // sentence 3 is all padding
+            for (int p = first; p < end; p++) index[b * s.Length + p] = random.Next(4);
+        var rows = Uniform(random, 4 * s.Dim);
+        var x = new float[index.Length * s.Dim];
+        Gather.Forward(rows, index, s.Dim, x, accumulate: false);
+        var w = Uniform(random, s.Filters * s.WindowSize);
+        var bias = Uniform(random, s.Filters, 0.5f);
+        var expected = new float[s.Batch * s.Filters * s.Steps];
+        Conv1d.Forward(s, x, w, bias, expected);
+
+        var spans = SentenceSpans.FromLocalIndex(index, s.Length);
+        var y = Upload(device, new float[expected.Length]);
+        new Conv1dKernel(device).Forward(s, Upload(device, x), Upload(device, w), Upload(device, bias), y, Upload(device, spans));
+
+        Assert.Equal([0, 13, 2, 5, 9, 13, 0, 0], spans);
+        AssertClose(expected, Download(device, y), what: "Y");
     }
 
     [Theory, MemberData(nameof(Backends))]
