@@ -65,7 +65,7 @@ public sealed class ComputeDevice : IDisposable
                 ComputeBackend.Cuda => CreateCuda(context) ?? throw Missing(context, "CUDA"),
                 ComputeBackend.OpenCL => CreateOpenCL(context) ?? throw Missing(context, "OpenCL"),
                 ComputeBackend.Cpu => CreateCpu(context),
-                _ => CreateCuda(context) ?? CreateOpenCL(context) ?? CreateCpu(context),
+                _ => CreateFirstWorking(context),
             };
         }
         catch
@@ -81,6 +81,33 @@ public sealed class ComputeDevice : IDisposable
         using var context = Context.Create(b => b.Cuda());
         return context.GetCudaDevices().Count > 0;
     }
+
+    // Auto mode: a GPU whose driver fails to start must not stop training, so it is skipped and the reason kept.
+    private static ComputeDevice CreateFirstWorking(Context context)
+    {
+        var skipped = new List<string>();
+        foreach (var (name, create) in new (string, Func<Context, ComputeDevice?>)[] { ("CUDA", CreateCuda), ("OpenCL", CreateOpenCL) })
+        {
+            try
+            {
+                if (create(context) is { } device) return device.WithSkipped(skipped);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                skipped.Add($"{name} skipped: {e.Message}");
+            }
+        }
+        return CreateCpu(context).WithSkipped(skipped);
+    }
+
+    private ComputeDevice WithSkipped(List<string> skipped)
+    {
+        Skipped = skipped;
+        return this;
+    }
+
+    /// <summary>Backends that auto mode tried and could not start, with the reason; empty otherwise.</summary>
+    public IReadOnlyList<string> Skipped { get; private set; } = [];
 
     private static ComputeDevice? CreateCuda(Context context)
     {
@@ -106,7 +133,7 @@ public sealed class ComputeDevice : IDisposable
     private static InvalidOperationException Missing(Context context, string name) => new(
         $"The {name} backend was requested but ILGPU found no usable {name} device " +
         $"(devices found: {string.Join(", ", context.Devices.Select(d => $"{d.AcceleratorType} '{d.Name}'"))}). " +
-        "Use --device auto or cpu to fall back.");
+        "Ask for auto or cpu instead.");
 
     public void Dispose()
     {

@@ -143,4 +143,13 @@ public sealed class KimCnnTests(AcceleratorFixture fixture) : DeviceTest(fixture
             model.TrainStep(batch.Rows, Rows, batch.Index, batch.Labels, batch.Rows, grad)).Message);
         Assert.Equal(0, model.Step);
     }
+
+    [Theory, MemberData(nameof(Backends))]
+    public void Benchmark_SmallModel_CountsEveryStep(string backend)
+    {
+        using var model = new KimCnn(Device(backend), SmallConfig(1));
+        var result = TrainStepBenchmark.Run(model, batchSize: 5, batches: 3, mrLikeLengths: true);
+        Assert.Equal(4, model.Step); // one warm-up step plus the timed ones
+        Assert.True(result.TrainExamplesPerSecond > 0 && result.PredictExamplesPerSecond > 0);
+    }
 }
