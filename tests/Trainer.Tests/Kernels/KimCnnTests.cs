@@ -21,7 +21,13 @@ public sealed class KimCnnTests(AcceleratorFixture fixture) : DeviceTest(fixture
 
     private static KimCnnConfig SmallConfig(int channels) => new()
     {
-        Dim = 7, Positions = 11, Classes = 3, FeatureMaps = 5, Channels = channels, Seed = 5, InitRange = 0.3f,
+        Dim = 7,
+        Positions = 11,
+        Classes = 3,
+        FeatureMaps = 5,
+        Channels = channels,
+        Seed = 5,
+        InitRange = 0.3f,
     };
 
     private sealed record Batch(float[] Rows, float[] Static, int[] Index, int[] Labels);

@@ -13,7 +13,14 @@ public sealed class ModelGradientTests
     {
         var config = new KimCnnConfig
         {
-            Dim = 3, Positions = 6, Classes = 3, Windows = [2, 3], FeatureMaps = 3, Channels = channels, InitRange = 0.5f, Seed = 11,
+            Dim = 3,
+            Positions = 6,
+            Classes = 3,
+            Windows = [2, 3],
+            FeatureMaps = 3,
+            Channels = channels,
+            InitRange = 0.5f,
+            Seed = 11,
         };
         var random = new Random(channels);
         const int rows = 4;

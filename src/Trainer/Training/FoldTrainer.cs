@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Trainer.Data;
+using Trainer.Model;
+
+namespace Trainer.Training;
+
+/// <summary>Trains one model on one split: Kim's epochs of shuffled mini-batches, evaluated after each epoch.</summary>
+public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOptions options)
+{
+    private readonly BatchFeeder _feeder = new(rows);
+
+    /// <summary>Row ids of every token of the dataset; filled by the caller through the row source.</summary>
+    public required IReadOnlyDictionary<string, long> Ids { get; init; }
+
+    public async Task<FoldResult> TrainAsync(int fold, IReadOnlyList<Example> examples, int[] train, int[] dev, int[] test,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var random = new Random(options.Seed * 7919 + fold);
+        var epochs = new List<EpochStats>();
+        var best = 0;
+        for (var epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            _feeder.ResetWaiting();
+            var batches = Batcher.Order(train, options.BatchSize, random, fillLastBatch: true);
+            var loss = await TrainEpochAsync(examples, batches, fold, epoch, progress, cancellationToken);
+            var trained = batches.Sum(b => b.Length);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var waited = _feeder.Waiting.TotalSeconds;
+            var stats = new EpochStats(epoch, loss,
+                await AccuracyAsync(examples, train, cancellationToken),
+                await AccuracyAsync(examples, dev, cancellationToken),
+                await AccuracyAsync(examples, test, cancellationToken),
+                seconds, waited, trained / seconds);
+            epochs.Add(stats);
+            if (best == 0 || stats.DevAccuracy > epochs[best - 1].DevAccuracy) best = epoch;
+            progress?.Report(new TrainingProgress(fold, epoch, options.Epochs, batches.Count, batches.Count, stats));
+        }
+        return new FoldResult(fold, epochs, best);
+    }
+
+    private async Task<double> TrainEpochAsync(IReadOnlyList<Example> examples, List<int[]> batches, int fold, int epoch,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        double lossSum = 0;
+        var pending = _feeder.PrepareAsync(Build(examples, batches[0]), cancellationToken);
+        var reported = Stopwatch.StartNew();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var batch = await _feeder.WaitAsync(pending);
+            Task<PreparedBatch>? next = i + 1 < batches.Count ? _feeder.PrepareAsync(Build(examples, batches[i + 1]), cancellationToken) : null;
+            var gradients = new float[batch.Index.DistinctIds.Length * rows.Dim];
+            lossSum += model.TrainStep(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.Batch.Labels,
+                batch.StaticRows, gradients);
+            var changed = options.Variant.TrainsRows() ? await _feeder.PushAsync(batch, gradients, cancellationToken) : [];
+            if (next is not null)
+            {
+                var upcoming = await _feeder.WaitAsync(next);
+                await _feeder.RefreshAsync(upcoming, changed, cancellationToken);
+                pending = Task.FromResult(upcoming);
+            }
+            if (progress is not null && reported.ElapsedMilliseconds >= 500)
+            {
+                progress.Report(new TrainingProgress(fold, epoch, options.Epochs, i + 1, batches.Count, null));
+                reported.Restart();
+            }
+        }
+        return lossSum / batches.Count;
+    }
+
+    private Batch Build(IReadOnlyList<Example> examples, int[] indices) =>
+        Batcher.Build(examples, indices, token => Ids[token], model.Config.Positions, options.FilterMax, rows.PadId);
+
+    /// <summary>Fraction of <paramref name="indices"/> classified correctly, without dropout.</summary>
+    public async Task<double> AccuracyAsync(IReadOnlyList<Example> examples, IReadOnlyList<int> indices, CancellationToken cancellationToken)
+    {
+        if (indices.Count == 0) return double.NaN;
+        var correct = 0;
+        foreach (var chunk in Batcher.Order(indices, 200, null, fillLastBatch: false))
+        {
+            var batch = await _feeder.PrepareAsync(Build(examples, chunk), cancellationToken);
+            var predictions = model.Predict(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.StaticRows);
+            for (var b = 0; b < predictions.Length; b++)
+                if (predictions[b] == batch.Batch.Labels[b]) correct++;
+        }
+        return (double)correct / indices.Count;
+    }
+}
+
+/// <summary>Where training stands; <see cref="Epoch"/> stats are set when an epoch has just finished.</summary>
+public sealed record TrainingProgress(int Fold, int Epoch, int Epochs, int Batch, int Batches, EpochStats? Finished);
