@@ -9,6 +9,12 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
 {
     private readonly BatchFeeder _feeder = new(rows);
 
+    /// <summary>
+    /// Training accuracy is measured on this many training examples (a random sample: the split is shuffled),
+    /// not all of them: a full pass would cost a third of an epoch and tells no more.
+    /// </summary>
+    public const int TrainAccuracySample = 2000;
+
     /// <summary>Row ids of every token of the dataset; filled by the caller through the row source.</summary>
     public required IReadOnlyDictionary<string, long> Ids { get; init; }
 
@@ -28,7 +34,7 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
             var seconds = clock.Elapsed.TotalSeconds;
             var waited = _feeder.Waiting.TotalSeconds;
             var stats = new EpochStats(epoch, loss,
-                await AccuracyAsync(examples, train, cancellationToken),
+                await AccuracyAsync(examples, train[..Math.Min(train.Length, TrainAccuracySample)], cancellationToken),
                 await AccuracyAsync(examples, dev, cancellationToken),
                 await AccuracyAsync(examples, test, cancellationToken),
                 seconds, waited, trained / seconds);
