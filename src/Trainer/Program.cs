@@ -1,1 +1,4 @@
-Console.WriteLine("stub");
+using System.CommandLine;
+using Trainer.Commands;
+
+return await TrainerCli.Build().Parse(args).InvokeAsync();

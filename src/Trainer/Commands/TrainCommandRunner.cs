@@ -1,0 +1,110 @@
+using System.Text.Json;
+using EmbeddingStore.Client;
+using Grpc.Core;
+using Trainer.Data;
+using Trainer.Kernels;
+using Trainer.Model;
+using Trainer.Training;
+
+namespace Trainer.Commands;
+
+public sealed record TrainSettings(string Address, string Device, string Dataset, string DataDir, string? Table, int Folds, int? MaxFolds,
+    int RandDim, string? Name, string Output);
+
+/// <summary>What <c>predict</c> needs to use a trained model again: its views in the store and its shape.</summary>
+public sealed record SavedModel(string Address, string View, string? StaticView, int Dim, string Dataset, string Variant, bool Lowercase, int FilterMax)
+{
+    public const string ConfigFile = "model.json";
+    public const string WeightsFile = "model.bin";
+
+    public static SavedModel Load(string directory)
+    {
+        var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path)) throw new DataFileException($"{path} is missing: train a model with --out {directory} first");
+        return JsonSerializer.Deserialize<SavedModel>(File.ReadAllText(path)) ?? throw new DataFileException($"{path} is empty");
+    }
+
+    public void Save(string directory, ICnnBackend model)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, ConfigFile), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        using var weights = File.Create(Path.Combine(directory, WeightsFile));
+        CnnCheckpoint.Save(weights, model);
+    }
+}
+
+public static class TrainCommandRunner
+{
+    public static async Task<int> RunAsync(TrainSettings settings, TrainingOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var dataset = DatasetCatalog.Names.Contains(settings.Dataset.ToLowerInvariant())
+                ? DatasetCatalog.Load(settings.Dataset, settings.DataDir)
+                : DatasetCatalog.LoadTsv(settings.Dataset);
+            using var client = new EmbeddingStoreClient(settings.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            using var device = ComputeDevice.Create(settings.Device);
+            var (examples, splits) = TrainRun.Plan(dataset, settings.Folds, settings.MaxFolds, options);
+            Console.WriteLine($"{dataset.Name}: {examples.Count} sentences, {dataset.Classes} classes, longest {dataset.MaxLength} tokens; " +
+                              $"CNN-{options.Variant.Name()} on {device.Description}; {splits.Count} split(s), {options.Epochs} epochs");
+            var prefix = settings.Name ?? $"{dataset.Name.ToLowerInvariant()}-{options.Variant.Name()}-{DateTime.UtcNow:yyyyMMddHHmmss}";
+            var run = new TrainRun(device, options);
+            var results = new List<FoldResult>();
+            var progress = new ConsoleProgress(splits.Count);
+            foreach (var split in splits)
+            {
+                var rows = await StoreRowSource.CreateAsync(client, $"{prefix}-f{split.Fold}", options.Variant, settings.Table,
+                    settings.RandDim, (ulong)(options.Seed + split.Fold), cancellationToken);
+                var (result, model) = await run.TrainSplitAsync(dataset, examples, split, rows, progress, cancellationToken);
+                using (model)
+                {
+                    results.Add(result);
+                    Console.WriteLine($"fold {split.Fold}: best epoch {result.BestEpoch}, dev {100 * result.DevAccuracy:F1}%, test {100 * result.TestAccuracy:F1}% (view {rows.View})");
+                    if (split == splits[^1])
+                        new SavedModel(settings.Address, rows.View, rows.StaticView, rows.Dim, dataset.Name, options.Variant.Name(),
+                            dataset.Name != "TREC", options.FilterMax).Save(settings.Output, model);
+                }
+            }
+            var report = new RunReport(dataset.Name, options.Variant.Name(), settings.Table ?? $"random {settings.RandDim}-d", device.Description, results);
+            report.Write(settings.Output);
+            Console.WriteLine(report.Summary());
+            Console.WriteLine($"model, results.md and curves.png written to {settings.Output}");
+            return 0;
+        }
+        catch (DataFileException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        catch (RpcException e)
+        {
+            Console.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
+            return 1;
+        }
+        catch (Exception e) when (e is TimeoutException or ArgumentException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>One line per epoch; within an epoch a live batch counter when the console is interactive.</summary>
+    private sealed class ConsoleProgress(int folds) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            if (p.Finished is { } e)
+            {
+                if (!Console.IsOutputRedirected) Console.Write("\r" + new string(' ', 60) + "\r");
+                Console.WriteLine($"fold {p.Fold}/{folds} epoch {e.Epoch}/{p.Epochs}: loss {e.TrainLoss:F3}, train {100 * e.TrainAccuracy:F1}%, " +
+                                  $"dev {100 * e.DevAccuracy:F1}%, test {100 * e.TestAccuracy:F1}%, {e.ExamplesPerSecond:F0} examples/s, " +
+                                  $"waited on store {e.StoreWaitSeconds:F1} of {e.Seconds:F1} s");
+            }
+            else if (!Console.IsOutputRedirected)
+            {
+                Console.Write($"\rfold {p.Fold}/{folds} epoch {p.Epoch}/{p.Epochs}: batch {p.Batch}/{p.Batches}   ");
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Trainer.Training;
+
+namespace Trainer.Commands;
+
+/// <summary>The trainer's command line: <c>train</c> and <c>predict</c>.</summary>
+public static class TrainerCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Kim (2014) CNN sentence classifier, trained on rows of the embedding store");
+        root.Add(TrainCommand());
+        root.Add(PredictCommand.Build());
+        return root;
+    }
+
+    public static Option<string> AddressOption() => new("--address")
+    {
+        Description = "The store's address",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_ADDRESS") ?? "http://127.0.0.1:5191",
+    };
+
+    public static Option<string> DeviceOption() => new("--device")
+    {
+        Description = "Accelerator: auto (CUDA, then OpenCL, then CPU), cuda, opencl or cpu",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    private static Command TrainCommand()
+    {
+        var address = AddressOption();
+        var device = DeviceOption();
+        var dataset = new Option<string>("--dataset") { Description = "mr, sst2, trec, or a TSV file of label<TAB>sentence", DefaultValueFactory = _ => "mr" };
+        var dataDir = new Option<string>("--data-dir") { Description = "Folder holding the dataset files", DefaultValueFactory = _ => "../shared/data/sentences" };
+        var table = new Option<string?>("--table") { Description = "Store table of pretrained vectors (not needed for rand)" };
+        var variant = new Option<string>("--variant") { Description = "rand, static, non-static, multichannel or overlay", DefaultValueFactory = _ => "non-static" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 25 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
+        var maps = new Option<int>("--feature-maps") { DefaultValueFactory = _ => 100 };
+        var windows = new Option<string>("--windows") { DefaultValueFactory = _ => "3,4,5" };
+        var dropout = new Option<float>("--dropout") { DefaultValueFactory = _ => 0.5f };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds for datasets without a test set", DefaultValueFactory = _ => 10 };
+        var maxFolds = new Option<int?>("--max-folds") { Description = "Run only the first N folds" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var randDim = new Option<int>("--rand-dim") { Description = "Vector size for CNN-rand", DefaultValueFactory = _ => 100 };
+        var name = new Option<string?>("--name") { Description = "Prefix of the views this run creates (default: dataset-variant-time)" };
+        var output = new Option<string>("--out") { Description = "Folder for the model, results and training curves", DefaultValueFactory = _ => "runs/latest" };
+
+        var command = new Command("train", "Train on a dataset, cross-validated or on its splits, and report accuracy")
+        {
+            address, device, dataset, dataDir, table, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, name, output,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var options = new TrainingOptions
+            {
+                Variant = Variants.Parse(parse.GetValue(variant)!),
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                FeatureMaps = parse.GetValue(maps),
+                Windows = [.. parse.GetValue(windows)!.Split(',').Select(int.Parse)],
+                Dropout = parse.GetValue(dropout),
+                Seed = parse.GetValue(seed),
+            };
+            var settings = new TrainSettings(parse.GetValue(address)!, parse.GetValue(device)!, parse.GetValue(dataset)!, parse.GetValue(dataDir)!,
+                parse.GetValue(table), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(name), parse.GetValue(output)!);
+            return TrainCommandRunner.RunAsync(settings, options, cancellationToken);
+        });
+        return command;
+    }
+}
