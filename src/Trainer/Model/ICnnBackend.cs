@@ -15,7 +15,9 @@ public interface ICnnBackend : IDisposable
 
     /// <summary>
     /// Forward, backward, Adadelta and max-norm on the in-process parameters. Writes (=) into rowGradOut[u * D]
-    /// the loss gradient summed per distinct row (the non-static channel), for the caller to push to the store.
+    /// the gradient of the mean batch loss with respect to each distinct row, summed over the positions that use it
+    /// (the non-static channel; padding contributes nothing), for the caller to push to the store.
+    /// The gradient is taken at the parameters before this step's update.
     /// </summary>
     /// <returns>The mean cross-entropy over the batch, before the update.</returns>
     float TrainStep(ReadOnlySpan<float> distinctRows, int rowCount, ReadOnlySpan<int> localIndex, ReadOnlySpan<int> labels,
