@@ -1,1 +1,3 @@
-Console.WriteLine("stub");
+using EmbeddingStore.Server;
+
+return await ServerCommandLine.Build().Parse(args).InvokeAsync();

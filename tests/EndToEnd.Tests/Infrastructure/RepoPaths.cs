@@ -20,11 +20,14 @@ public static class RepoPaths
     /// </summary>
     public static string SharedData(params string[] relative)
     {
-        var root = Environment.GetEnvironmentVariable("EMBSTORE_SHARED_DATA")
-            ?? FindUp(AppContext.BaseDirectory, d => File.Exists(Path.Combine(d, "shared", "data", "SHA256SUMS"))) is { } parent
-                ? Path.Combine(parent, "shared", "data")
-                : throw new InvalidOperationException(
+        var root = Environment.GetEnvironmentVariable("EMBSTORE_SHARED_DATA");
+        if (root is null)
+        {
+            var parent = FindUp(AppContext.BaseDirectory, d => File.Exists(Path.Combine(d, "shared", "data", "SHA256SUMS")))
+                ?? throw new InvalidOperationException(
                     $"shared data not found: set EMBSTORE_SHARED_DATA or put shared/data beside the repository (looked above {AppContext.BaseDirectory})");
+            root = Path.Combine(parent, "shared", "data");
+        }
         var path = Path.Combine([root, .. relative]);
         return File.Exists(path) ? path : throw new FileNotFoundException($"shared data file {path} is missing", path);
     }

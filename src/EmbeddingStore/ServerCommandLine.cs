@@ -1,0 +1,36 @@
+using System.CommandLine;
+
+namespace EmbeddingStore.Server;
+
+/// <summary>The server's command line: every option has a default, so it runs with none.</summary>
+public static class ServerCommandLine
+{
+    public static RootCommand Build()
+    {
+        var defaults = new ServerOptions();
+        var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => defaults.Port };
+        var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => defaults.Host };
+        var dataDir = new Option<string>("--data-dir") { Description = "Folder for the log, checkpoints and write-ahead log", DefaultValueFactory = _ => defaults.DataDir };
+        var importDir = new Option<string?>("--import-dir") { Description = "The only folder ImportFile reads from (default: DATA_DIR/import)" };
+        var memory = new Option<int>("--memory-mb") { Description = "Memory for the in-memory part of the store's log", DefaultValueFactory = _ => defaults.MemoryMb };
+        var checkpoint = new Option<int>("--checkpoint-interval") { Description = "Seconds between checkpoints (0: only on request and at shutdown)", DefaultValueFactory = _ => defaults.CheckpointIntervalSeconds };
+        var flush = new Option<int>("--wal-flush-ms") { Description = "Milliseconds within which a default push reaches disk", DefaultValueFactory = _ => defaults.WalFlushMs };
+        var inMemory = new Option<bool>("--in-memory") { Description = "Keep nothing on disk (tests, demos)" };
+        var root = new RootCommand("Embedding store: pretrained word vectors as frozen rows, trainable views, over gRPC")
+        {
+            port, host, dataDir, importDir, memory, checkpoint, flush, inMemory,
+        };
+        root.SetAction((parse, cancellationToken) => StoreServer.RunAsync(new ServerOptions
+        {
+            Port = parse.GetValue(port),
+            Host = parse.GetValue(host)!,
+            DataDir = parse.GetValue(dataDir)!,
+            ImportDir = parse.GetValue(importDir),
+            MemoryMb = parse.GetValue(memory),
+            CheckpointIntervalSeconds = parse.GetValue(checkpoint),
+            WalFlushMs = parse.GetValue(flush),
+            InMemory = parse.GetValue(inMemory),
+        }, cancellationToken));
+        return root;
+    }
+}

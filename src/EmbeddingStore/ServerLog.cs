@@ -1,0 +1,29 @@
+namespace EmbeddingStore.Server;
+
+/// <summary>The server's log messages, source-generated, with fixed event ids.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Information, "EmbeddingStore starting: data in {DataDir}, imports from {ImportDir}, {MemoryMb} MB log memory, checkpoint every {CheckpointSeconds} s")]
+    public static partial void Starting(ILogger logger, string dataDir, string importDir, int memoryMb, int checkpointSeconds);
+
+    [LoggerMessage(2, LogLevel.Information, "Store ready after {Milliseconds} ms (recovery included)")]
+    public static partial void StoreReady(ILogger logger, long milliseconds);
+
+    [LoggerMessage(3, LogLevel.Critical, "The store could not be opened; stopping")]
+    public static partial void StoreFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Information, "Store closed after a final checkpoint")]
+    public static partial void StoreClosed(ILogger logger);
+
+    [LoggerMessage(5, LogLevel.Warning, "Listening on {Host}, which is not a loopback address, and the store has no authentication yet: anyone who can reach it can read and write")]
+    public static partial void NotLoopback(ILogger logger, string host);
+
+    [LoggerMessage(6, LogLevel.Information, "Import of {Source} into table {Table} finished: {Rows} rows of {Dim} dims, {Megabytes:F1} MB in {Seconds:F1} s ({MegabytesPerSecond:F1} MB/s)")]
+    public static partial void ImportFinished(ILogger logger, string source, string table, long rows, int dim, double megabytes, double seconds, double megabytesPerSecond);
+
+    [LoggerMessage(7, LogLevel.Error, "{Method} failed")]
+    public static partial void CallFailed(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Information, "Embedded mode: no authentication, listening on loopback only")]
+    public static partial void OpenOnLoopback(ILogger logger);
+}

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using EmbeddingStore.Core;
+using EmbeddingStore.Protos;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace EmbeddingStore.Server.Services;
+
+/// <summary>Resolve, pull and push: validate, convert, call the core.</summary>
+public sealed class RowsService(StoreHost host, ServerOptions options) : Rows.RowsBase
+{
+    private StoreLimits Limits => options.Limits;
+
+    public override Task<ResolveResponse> Resolve(ResolveRequest request, ServerCallContext context)
+    {
+        CheckCount(request.Tokens.Count, Limits.MaxTokensPerRequest, "tokens per request");
+        var result = host.Store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy));
+        var reply = new ResolveResponse();
+        reply.Ids.AddRange(result.Ids);
+        reply.Created.AddRange(result.Created);
+        reply.MappedToUnk.AddRange(result.MappedToUnk);
+        return Task.FromResult(reply);
+    }
+
+    public override Task<PullResponse> Pull(PullRequest request, ServerCallContext context)
+    {
+        var store = host.Store;
+        if (request.Tokens.Count > 0 && request.Ids.Count > 0)
+            throw new StoreException(StoreError.InvalidArgument, "give tokens or ids, not both");
+        CheckCount(request.Tokens.Count, Limits.MaxTokensPerRequest, "tokens per request");
+        CheckCount(request.Ids.Count, Limits.MaxRowsPerRequest, "rows per request");
+        long[] ids = request.Tokens.Count > 0
+            ? store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy)).Ids
+            : [.. request.Ids];
+        var dim = store.DimOf(request.View);
+        CheckFloats((long)ids.Length * dim);
+        // The core writes the vectors straight into the buffer the response sends.
+        var bytes = new byte[ids.Length * dim * sizeof(float)];
+        var meta = new Core.RowMeta[ids.Length];
+        store.Pull(request.View, ids, MemoryMarshal.Cast<byte, float>(bytes.AsSpan()), meta);
+        var reply = new PullResponse { Dim = dim, Vectors = UnsafeByteOperations.UnsafeWrap(bytes) };
+        foreach (var m in meta) reply.Rows.Add(ProtoMapping.ToProto(m));
+        return Task.FromResult(reply);
+    }
+
+    public override async Task<PushResponse> Push(PushRequest request, ServerCallContext context)
+    {
+        var store = host.Store;
+        CheckCount(request.Ids.Count, Limits.MaxRowsPerRequest, "rows per request");
+        var kind = ProtoMapping.ToCore(request.Kind);
+        var bytes = request.Values.Span;
+        if (bytes.Length % sizeof(float) != 0)
+            throw new StoreException(StoreError.InvalidArgument, $"values hold {bytes.Length} bytes, not a whole number of float32");
+        CheckFloats(bytes.Length / sizeof(float));
+        // One copy: protobuf's buffer is not aligned for floats and the core keeps the values across an await.
+        var values = ArrayPool<float>.Shared.Rent(bytes.Length / sizeof(float));
+        try
+        {
+            var count = bytes.Length / sizeof(float);
+            MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+            var result = await store.PushAsync(request.View, kind, request.Ids.ToArray(), values.AsMemory(0, count),
+                request.OnFrozen == OnFrozen.Report, request.Durability == Durability.Sync, context.CancellationToken);
+            var reply = new PushResponse { Applied = result.Applied, Version = result.Version, Durable = result.Durable };
+            foreach (var r in result.Rejected) reply.Rejected.Add(new Protos.RejectedRow { Id = r.Id, Reason = r.Reason });
+            return reply;
+        }
+        finally { ArrayPool<float>.Shared.Return(values); }
+    }
+
+    private static void CheckCount(int count, int limit, string what)
+    {
+        if (count > limit)
+            throw new StoreException(StoreError.InvalidArgument, $"{count} {what} is over the limit of {limit}");
+    }
+
+    private void CheckFloats(long floats)
+    {
+        if (floats > Limits.MaxFloatsPerRequest)
+            throw new StoreException(StoreError.InvalidArgument, $"{floats} floats in one request is over the limit of {Limits.MaxFloatsPerRequest}");
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using EmbeddingStore.Core;
+using EmbeddingStore.Server.Services;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace EmbeddingStore.Server;
+
+/// <summary>Builds and runs the gRPC host; tests and tools start it in-process through <see cref="Build"/>.</summary>
+public static class StoreServer
+{
+    public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = options.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
+            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<StoreOpener>(sp => cancellationToken =>
+            Store.OpenAsync(options.ToStoreOptions(), sp.GetRequiredService<ILoggerFactory>(), cancellationToken));
+        builder.Services.AddSingleton<StoreHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHost>());
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ErrorInterceptor>();
+            grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
+            grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHost>("store");
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGrpcService<AdminService>();
+        app.MapGrpcService<RowsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
+    {
+        var app = Build(options);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmbeddingStore");
+        ServerLog.Starting(logger, Path.GetFullPath(options.DataDir), options.ResolvedImportDir, options.MemoryMb, options.CheckpointIntervalSeconds);
+        if (IPAddress.TryParse(options.Host, out var ip) && !IPAddress.IsLoopback(ip)) ServerLog.NotLoopback(logger, options.Host);
+        else ServerLog.OpenOnLoopback(logger);
+        await app.StartAsync(cancellationToken);
+        Console.WriteLine($"EmbeddingStore listening on http://{options.Host}:{options.Port}");
+        await app.WaitForShutdownAsync(cancellationToken);
+        return Environment.ExitCode;
+    }
+}
