@@ -8,7 +8,7 @@ using Trainer.Training;
 
 namespace Trainer.Commands;
 
-public sealed record TrainSettings(string Address, string Device, string Dataset, string DataDir, string? Table, int Folds, int? MaxFolds,
+public sealed record TrainSettings(string Address, string Device, string Dataset, string DataDir, string? Table, string? Vectors, int Folds, int? MaxFolds,
     int RandDim, string? Name, string Output);
 
 /// <summary>What <c>predict</c> needs to use a trained model again: its views in the store and its shape.</summary>
@@ -44,6 +44,7 @@ public static class TrainCommandRunner
                 : DatasetCatalog.LoadTsv(settings.Dataset);
             using var client = new EmbeddingStoreClient(settings.Address);
             await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            if (settings.Vectors is not null) await EnsureTableAsync(client, settings.Table, settings.Vectors, cancellationToken);
             using var device = ComputeDevice.Create(settings.Device);
             var (examples, splits) = TrainRun.Plan(dataset, settings.Folds, settings.MaxFolds, options);
             Console.WriteLine($"{dataset.Name}: {examples.Count} sentences, {dataset.Classes} classes, longest {dataset.MaxLength} tokens; " +
@@ -87,6 +88,16 @@ public static class TrainCommandRunner
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    private static async Task EnsureTableAsync(EmbeddingStoreClient client, string? table, string vectors, CancellationToken cancellationToken)
+    {
+        if (table is null) throw new ArgumentException("--vectors needs --table to name the table it fills");
+        if ((await client.ListTablesAsync(cancellationToken)).Any(t => t.Name == table)) return;
+        if (!File.Exists(vectors)) throw new DataFileException($"vector file {vectors} is missing");
+        Console.WriteLine($"uploading {vectors} into table {table}");
+        var info = await client.UploadFileAsync(table, vectors, EmbeddingStore.Protos.VectorFormat.Auto, null, cancellationToken);
+        Console.WriteLine($"table {table}: {info.Rows} rows of {info.Dim} dimensions");
     }
 
     /// <summary>One line per epoch; within an epoch a live batch counter when the console is interactive.</summary>

@@ -33,6 +33,7 @@ public static class TrainerCli
         var dataset = new Option<string>("--dataset") { Description = "mr, sst2, trec, or a TSV file of label<TAB>sentence", DefaultValueFactory = _ => "mr" };
         var dataDir = new Option<string>("--data-dir") { Description = "Folder holding the dataset files", DefaultValueFactory = _ => "../shared/data/sentences" };
         var table = new Option<string?>("--table") { Description = "Store table of pretrained vectors (not needed for rand)" };
+        var vectors = new Option<string?>("--vectors") { Description = "A vector file to upload into --table first, if the store has no such table" };
         var variant = new Option<string>("--variant") { Description = "rand, static, non-static, multichannel or overlay", DefaultValueFactory = _ => "non-static" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 25 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 50 };
@@ -48,7 +49,7 @@ public static class TrainerCli
 
         var command = new Command("train", "Train on a dataset, cross-validated or on its splits, and report accuracy")
         {
-            address, device, dataset, dataDir, table, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, name, output,
+            address, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, name, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -63,7 +64,7 @@ public static class TrainerCli
                 Seed = parse.GetValue(seed),
             };
             var settings = new TrainSettings(parse.GetValue(address)!, parse.GetValue(device)!, parse.GetValue(dataset)!, parse.GetValue(dataDir)!,
-                parse.GetValue(table), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(name), parse.GetValue(output)!);
+                parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(name), parse.GetValue(output)!);
             return TrainCommandRunner.RunAsync(settings, options, cancellationToken);
         });
         return command;
