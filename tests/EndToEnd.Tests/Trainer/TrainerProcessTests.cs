@@ -1,0 +1,69 @@
+using System.Text;
+using EndToEnd.Tests.Infrastructure;
+
+namespace EndToEnd.Tests.Trainer;
+
+/// <summary>The trainer and the store as separate processes, as a user runs them.</summary>
+public class TrainerProcessTests
+{
+    /// <summary>A TSV dataset whose label is given by one cue word among noise: learnable in a few epochs.</summary>
+    private static string CueWordTsv(string dir)
+    {
+        var random = new Random(11);
+        var text = new StringBuilder("label\tsentence\n");
+        for (var i = 0; i < 300; i++)
+        {
+            var label = i % 2;
+            var words = Enumerable.Range(0, random.Next(3, 8)).Select(_ => $"w{random.Next(40)}").ToList();
+            words.Insert(random.Next(words.Count + 1), label == 1 ? "splendid" : "awful");
+            text.Append(label).Append('\t').AppendJoin(' ', words).Append('\n');
+        }
+        var path = Path.Combine(dir, "cue.tsv");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    [Fact]
+    public async Task TrainThenPredict_RandVariantThroughStore_LearnsAndClassifies()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var work = Directory.CreateTempSubdirectory("trainer-e2e-").FullName;
+        try
+        {
+            var model = Path.Combine(work, "model");
+            var train = await CliRunner.RunAsync("Trainer", "Trainer",
+            [
+                "train", "--address", server.Address, "--dataset", CueWordTsv(work), "--variant", "rand", "--rand-dim", "16",
+                "--feature-maps", "8", "--windows", "2,3", "--epochs", "4", "--batch-size", "20", "--folds", "5", "--max-folds", "1",
+                "--device", "cpu", "--out", model,
+            ], TimeSpan.FromMinutes(3));
+            Assert.True(train.ExitCode == 0, train.StdOut + train.StdErr);
+            Assert.Contains("fold 1/1 epoch 4/4", train.StdOut);
+            var results = File.ReadAllText(Path.Combine(model, "results.md"));
+            Assert.Contains("| fold | best epoch |", results);
+            Assert.True(File.Exists(Path.Combine(model, "curves.png")));
+
+            var predict = await CliRunner.RunAsync("Trainer", "Trainer",
+                ["predict", "--model", model, "--device", "cpu", "w1 w2 splendid w3", "w4 awful w5", "neverseen words"]);
+            Assert.True(predict.ExitCode == 0, predict.StdOut + predict.StdErr);
+            var lines = predict.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(3, lines.Length);
+            Assert.StartsWith("class 1", lines[0]);
+            Assert.StartsWith("class 0", lines[1]);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            server.DeleteData();
+        }
+    }
+
+    [Fact]
+    public async Task Train_MissingDataFile_ClearErrorAndExitCodeOne()
+    {
+        var result = await CliRunner.RunAsync("Trainer", "Trainer",
+            ["train", "--address", "http://127.0.0.1:1", "--dataset", "mr", "--data-dir", "/nonexistent/sentences"]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("/nonexistent/sentences/rt-polarity.pos is missing", result.StdErr);
+    }
+}
