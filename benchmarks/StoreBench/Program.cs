@@ -1,0 +1,14 @@
+using System.CommandLine;
+using StoreBench;
+
+var vectors = new Option<string>("--vectors") { DefaultValueFactory = _ => "../shared/data/vectors/glove-6b-100d-top100k.bin" };
+var seconds = new Option<double>("--seconds") { Description = "Duration of each throughput measurement", DefaultValueFactory = _ => 5 };
+var clients = new Option<string>("--clients") { Description = "Concurrent clients, comma-separated", DefaultValueFactory = _ => "1,16" };
+var output = new Option<string?>("--out") { Description = "Also write the markdown table to this file" };
+var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback")
+{
+    vectors, seconds, clients, output,
+};
+root.SetAction((parse, cancellationToken) => Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
+    [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)], parse.GetValue(output), cancellationToken));
+return await root.Parse(args).InvokeAsync();

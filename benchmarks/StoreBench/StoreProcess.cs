@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace StoreBench;
+
+/// <summary>The store server as a separate process on 127.0.0.1, built in the same configuration as this program.</summary>
+public sealed class StoreProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private StoreProcess(Process process, int port)
+    {
+        _process = process;
+        Address = $"http://127.0.0.1:{port}";
+    }
+
+    public string Address { get; }
+
+    /// <summary>Resident memory of the server process, from /proc.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    public static async Task<StoreProcess> StartAsync(string dataDir, string importDir, int memoryMb)
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "EmbeddingStore.sln"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var server = Path.Combine(root, "src", "EmbeddingStore", "bin", configuration, "net10.0", "EmbeddingStore.dll");
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { server, "--port", port.ToString(), "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", memoryMb.ToString(), "--checkpoint-interval", "0" })
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        var listening = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("listening on") == true) listening.TrySetResult(); };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (await Task.WhenAny(listening.Task, Task.Delay(30_000)) != listening.Task)
+        {
+            process.Kill(true);
+            throw new InvalidOperationException($"the store at {server} did not start");
+        }
+        return new StoreProcess(process, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
