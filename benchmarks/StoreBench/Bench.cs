@@ -44,7 +44,9 @@ public static class Bench
             await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
             await using var core = await Core.Store.OpenAsync(new Core.StoreOptions
             {
-                DataDir = Path.Combine(work, "core"), MemoryBudgetBytes = 1L << 30, CheckpointInterval = TimeSpan.Zero,
+                DataDir = Path.Combine(work, "core"),
+                MemoryBudgetBytes = 1L << 30,
+                CheckpointInterval = TimeSpan.Zero,
             }, NullLoggerFactory.Instance, cancellationToken);
 
             Line($"Store benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
@@ -72,7 +74,10 @@ public static class Bench
                 await client.CreateViewAsync(new CreateViewRequest { Name = table + "-read", Table = table, Mode = TrainMode.Static, UnknownPolicy = UnknownPolicy.Fail }, cancellationToken);
                 await client.CreateViewAsync(new CreateViewRequest
                 {
-                    Name = table + "-train", Table = table, Mode = TrainMode.FineTune, UnknownPolicy = UnknownPolicy.Fail,
+                    Name = table + "-train",
+                    Table = table,
+                    Mode = TrainMode.FineTune,
+                    UnknownPolicy = UnknownPolicy.Fail,
                     Optimizer = new OptimizerConfig { Kind = OptimizerKind.Adadelta },
                 }, cancellationToken);
                 core.CreateView(new Core.ViewSpec(table + "-read", table, null, Core.TrainMode.Static, Core.UnknownPolicy.Fail));

@@ -11,8 +11,13 @@ public static class ProtoMapping
     {
         var info = new Protos.TableInfo
         {
-            Name = t.Name, Dim = t.Dim, Rows = t.Rows, VarianceMatchedA = t.VarianceMatchedA,
-            StoredBytes = t.StoredBytes, Source = t.Source, CreatedUnixMs = t.CreatedUnixMs,
+            Name = t.Name,
+            Dim = t.Dim,
+            Rows = t.Rows,
+            VarianceMatchedA = t.VarianceMatchedA,
+            StoredBytes = t.StoredBytes,
+            Source = t.Source,
+            CreatedUnixMs = t.CreatedUnixMs,
         };
         info.Views.AddRange(t.Views);
         return info;
@@ -20,16 +25,33 @@ public static class ProtoMapping
 
     public static Protos.ViewInfo ToProto(Core.ViewInfo v) => new()
     {
-        Name = v.Name, Table = v.Table, ParentView = v.ParentView ?? "", Dim = v.Dim,
-        Mode = (Protos.TrainMode)v.Mode, UnknownPolicy = (Protos.UnknownPolicy)v.UnknownPolicy, Init = (Protos.InitKind)v.Init,
-        InitScale = v.InitScale, InitCopyToken = v.InitCopyToken ?? "", Optimizer = ToProto(v.Optimizer),
-        PadToken = v.PadToken, UnkToken = v.UnkToken, Seed = v.Seed, OwnRows = v.OwnRows, CopiedRows = v.CopiedRows,
-        BaseRows = v.BaseRows, StoredBytes = v.StoredBytes, CreatedUnixMs = v.CreatedUnixMs,
+        Name = v.Name,
+        Table = v.Table,
+        ParentView = v.ParentView ?? "",
+        Dim = v.Dim,
+        Mode = (Protos.TrainMode)v.Mode,
+        UnknownPolicy = (Protos.UnknownPolicy)v.UnknownPolicy,
+        Init = (Protos.InitKind)v.Init,
+        InitScale = v.InitScale,
+        InitCopyToken = v.InitCopyToken ?? "",
+        Optimizer = ToProto(v.Optimizer),
+        PadToken = v.PadToken,
+        UnkToken = v.UnkToken,
+        Seed = v.Seed,
+        OwnRows = v.OwnRows,
+        CopiedRows = v.CopiedRows,
+        BaseRows = v.BaseRows,
+        StoredBytes = v.StoredBytes,
+        CreatedUnixMs = v.CreatedUnixMs,
     };
 
     public static Protos.OptimizerConfig ToProto(Core.OptimizerSettings o) => new()
     {
-        Kind = (Protos.OptimizerKind)o.Kind, LearningRate = o.LearningRate, Rho = o.Rho, Beta2 = o.Beta2, Epsilon = o.Epsilon,
+        Kind = (Protos.OptimizerKind)o.Kind,
+        LearningRate = o.LearningRate,
+        Rho = o.Rho,
+        Beta2 = o.Beta2,
+        Epsilon = o.Epsilon,
     };
 
     public static Core.ViewSpec ToSpec(Protos.CreateViewRequest r) => new(
@@ -61,12 +83,19 @@ public static class ProtoMapping
 
     public static Protos.RowMeta ToProto(Core.RowMeta m) => new()
     {
-        Id = m.Id, Origin = (Protos.RowOrigin)m.Origin, Trainable = m.Trainable, Version = m.Version, Own = m.Own,
+        Id = m.Id,
+        Origin = (Protos.RowOrigin)m.Origin,
+        Trainable = m.Trainable,
+        Version = m.Version,
+        Own = m.Own,
     };
 
     public static Protos.ImportProgress ToProto(Core.ImportProgress p) => new()
     {
-        RowsDone = p.RowsDone, RowsTotal = p.RowsTotal, BytesDone = p.BytesDone, BytesTotal = p.BytesTotal,
+        RowsDone = p.RowsDone,
+        RowsTotal = p.RowsTotal,
+        BytesDone = p.BytesDone,
+        BytesTotal = p.BytesTotal,
     };
 
     private static T Checked<T>(int value, string field) where T : struct, Enum =>

@@ -169,7 +169,9 @@ public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<
                     var part = segment.Slice(offset, Math.Min(ChunkBytes, segment.Length - offset));
                     await responseStream.WriteAsync(new ExportChunk
                     {
-                        Data = ByteString.CopyFrom(part.Span), RowsDone = progress.RowsDone, RowsTotal = progress.RowsTotal,
+                        Data = ByteString.CopyFrom(part.Span),
+                        RowsDone = progress.RowsDone,
+                        RowsTotal = progress.RowsTotal,
                     }, cancellation);
                 }
             pipe.Reader.AdvanceTo(read.Buffer.End);
