@@ -71,7 +71,7 @@ public static class ViewCommands
         });
         command.SetAction((parsed, ct) => CliApp.Execute(parsed, ct, async (client, ct) =>
         {
-            var spec = new ViewSpec(parsed.GetValue(name)!)
+            var options = new ViewOptions(parsed.GetValue(name)!)
             {
                 Table = parsed.GetValue(table),
                 ParentView = parsed.GetValue(parent),
@@ -84,7 +84,7 @@ public static class ViewCommands
                 LearningRate = parsed.GetValue(lr),
                 Seed = parsed.GetValue(seed),
             };
-            Output.Fields(Descriptions.View(await client.CreateViewAsync(spec, ct)));
+            Output.Fields(Descriptions.View(await client.CreateViewAsync(options, ct)));
         }));
         return command;
     }

@@ -15,11 +15,11 @@ public sealed partial class EmbeddingStoreClient
     /// <param name="serverPath">Path relative to the server's import folder.</param>
     /// <exception cref="RpcException">ALREADY_EXISTS, NOT_FOUND, PERMISSION_DENIED or INVALID_ARGUMENT (malformed file).</exception>
     public async Task<TableInfo> ImportFileAsync(string table, string serverPath, VectorFormat format = VectorFormat.Auto,
-        IProgress<ImportProgress>? progress = null, CancellationToken ct = default)
+        IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var request = new ImportFileRequest { Table = table, Path = serverPath, Format = format };
-        using var call = Admin.ImportFile(request, cancellationToken: ct);
-        await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+        using var call = Admin.ImportFile(request, cancellationToken: cancellationToken);
+        await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
             progress?.Report(message);
             if (message.Done) return message.Table;
@@ -34,21 +34,21 @@ public sealed partial class EmbeddingStoreClient
     /// <exception cref="FileNotFoundException"><paramref name="localPath"/> does not exist.</exception>
     /// <exception cref="RpcException">ALREADY_EXISTS or INVALID_ARGUMENT (malformed file).</exception>
     public async Task<TableInfo> UploadFileAsync(string table, string localPath, VectorFormat format = VectorFormat.Auto,
-        IProgress<ImportProgress>? progress = null, CancellationToken ct = default)
+        IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         await using var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read,
             bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var total = file.Length;
-        using var call = Admin.UploadFile(cancellationToken: ct);
+        using var call = Admin.UploadFile(cancellationToken: cancellationToken);
         var header = new UploadHeader { Table = table, Format = format, TotalBytes = total, SourceName = Path.GetFileName(localPath) };
-        await call.RequestStream.WriteAsync(new UploadChunk { Header = header }, ct);
+        await call.RequestStream.WriteAsync(new UploadChunk { Header = header }, cancellationToken);
 
         var buffer = new byte[UploadChunkBytes];
         long sent = 0;
         int read;
-        while ((read = await file.ReadAsync(buffer, ct)) > 0)
+        while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
         {
-            await call.RequestStream.WriteAsync(new UploadChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, ct);
+            await call.RequestStream.WriteAsync(new UploadChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
             sent += read;
             progress?.Report(new ImportProgress { BytesDone = sent, BytesTotal = total });
         }
@@ -60,20 +60,20 @@ public sealed partial class EmbeddingStoreClient
 
     /// <summary>Creates an empty table of dimension <paramref name="dim"/> (1..4096).</summary>
     /// <exception cref="RpcException">ALREADY_EXISTS or INVALID_ARGUMENT.</exception>
-    public async Task<TableInfo> CreateTableAsync(string name, int dim, CancellationToken ct = default) =>
-        await Admin.CreateTableAsync(new CreateTableRequest { Name = name, Dim = dim }, cancellationToken: ct);
+    public async Task<TableInfo> CreateTableAsync(string name, int dim, CancellationToken cancellationToken = default) =>
+        await Admin.CreateTableAsync(new CreateTableRequest { Name = name, Dim = dim }, cancellationToken: cancellationToken);
 
     /// <summary>Lists every table.</summary>
-    public async Task<IReadOnlyList<TableInfo>> ListTablesAsync(CancellationToken ct = default) =>
-        (await Admin.ListTablesAsync(new ListTablesRequest(), cancellationToken: ct)).Tables;
+    public async Task<IReadOnlyList<TableInfo>> ListTablesAsync(CancellationToken cancellationToken = default) =>
+        (await Admin.ListTablesAsync(new ListTablesRequest(), cancellationToken: cancellationToken)).Tables;
 
     /// <summary>Describes one table.</summary>
     /// <exception cref="RpcException">NOT_FOUND.</exception>
-    public async Task<TableInfo> DescribeTableAsync(string name, CancellationToken ct = default) =>
-        await Admin.DescribeTableAsync(new DescribeTableRequest { Name = name }, cancellationToken: ct);
+    public async Task<TableInfo> DescribeTableAsync(string name, CancellationToken cancellationToken = default) =>
+        await Admin.DescribeTableAsync(new DescribeTableRequest { Name = name }, cancellationToken: cancellationToken);
 
     /// <summary>Deletes a table and returns the number of records removed.</summary>
     /// <exception cref="RpcException">NOT_FOUND, or FAILED_PRECONDITION while views still read it.</exception>
-    public async Task<long> DeleteTableAsync(string name, CancellationToken ct = default) =>
-        (await Admin.DeleteTableAsync(new DeleteTableRequest { Name = name }, cancellationToken: ct)).RecordsRemoved;
+    public async Task<long> DeleteTableAsync(string name, CancellationToken cancellationToken = default) =>
+        (await Admin.DeleteTableAsync(new DeleteTableRequest { Name = name }, cancellationToken: cancellationToken)).RecordsRemoved;
 }

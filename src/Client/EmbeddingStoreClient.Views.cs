@@ -10,25 +10,26 @@ public sealed partial class EmbeddingStoreClient
 {
     /// <summary>Creates a view over a table or another view.</summary>
     /// <exception cref="RpcException">ALREADY_EXISTS, NOT_FOUND (parent) or INVALID_ARGUMENT (bad option).</exception>
-    public async Task<ViewInfo> CreateViewAsync(CreateViewRequest request, CancellationToken ct = default) =>
-        await Admin.CreateViewAsync(request, cancellationToken: ct);
+    public async Task<ViewInfo> CreateViewAsync(CreateViewRequest request, CancellationToken cancellationToken = default) =>
+        await Admin.CreateViewAsync(request, cancellationToken: cancellationToken);
 
     /// <inheritdoc cref="CreateViewAsync(CreateViewRequest, CancellationToken)"/>
-    public Task<ViewInfo> CreateViewAsync(ViewSpec spec, CancellationToken ct = default) => CreateViewAsync(spec.ToRequest(), ct);
+    public Task<ViewInfo> CreateViewAsync(ViewOptions options, CancellationToken cancellationToken = default) =>
+        CreateViewAsync(options.ToRequest(), cancellationToken);
 
     /// <summary>Lists views, only those over <paramref name="table"/> (at any depth) when given.</summary>
-    public async Task<IReadOnlyList<ViewInfo>> ListViewsAsync(string? table = null, CancellationToken ct = default) =>
-        (await Admin.ListViewsAsync(new ListViewsRequest { Table = table ?? "" }, cancellationToken: ct)).Views;
+    public async Task<IReadOnlyList<ViewInfo>> ListViewsAsync(string? table = null, CancellationToken cancellationToken = default) =>
+        (await Admin.ListViewsAsync(new ListViewsRequest { Table = table ?? "" }, cancellationToken: cancellationToken)).Views;
 
     /// <summary>Describes one view.</summary>
     /// <exception cref="RpcException">NOT_FOUND.</exception>
-    public async Task<ViewInfo> DescribeViewAsync(string name, CancellationToken ct = default) =>
-        await Admin.DescribeViewAsync(new DescribeViewRequest { Name = name }, cancellationToken: ct);
+    public async Task<ViewInfo> DescribeViewAsync(string name, CancellationToken cancellationToken = default) =>
+        await Admin.DescribeViewAsync(new DescribeViewRequest { Name = name }, cancellationToken: cancellationToken);
 
     /// <summary>Deletes a view and its own rows; returns the number of records removed.</summary>
     /// <exception cref="RpcException">NOT_FOUND, or FAILED_PRECONDITION while other views are layered over it.</exception>
-    public async Task<long> DeleteViewAsync(string name, CancellationToken ct = default) =>
-        (await Admin.DeleteViewAsync(new DeleteViewRequest { Name = name }, cancellationToken: ct)).RecordsRemoved;
+    public async Task<long> DeleteViewAsync(string name, CancellationToken cancellationToken = default) =>
+        (await Admin.DeleteViewAsync(new DeleteViewRequest { Name = name }, cancellationToken: cancellationToken)).RecordsRemoved;
 
     /// <summary>
     /// Streams everything <paramref name="view"/> reads, as a word2vec file, into <paramref name="destination"/>.
@@ -37,22 +38,22 @@ public sealed partial class EmbeddingStoreClient
     /// <returns>The number of rows written.</returns>
     /// <exception cref="RpcException">NOT_FOUND (view) or INVALID_ARGUMENT (format).</exception>
     public async Task<long> ExportAsync(string view, Stream destination, VectorFormat format = VectorFormat.Word2VecBinary,
-        IProgress<ExportProgress>? progress = null, CancellationToken ct = default)
+        IProgress<ExportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var call = Admin.Export(new ExportRequest { View = view, Format = format }, cancellationToken: ct);
+        using var call = Admin.Export(new ExportRequest { View = view, Format = format }, cancellationToken: cancellationToken);
         long bytes = 0, rows = 0;
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            await destination.WriteAsync(chunk.Data.Memory, ct);
+            await destination.WriteAsync(chunk.Data.Memory, cancellationToken);
             bytes += chunk.Data.Length;
             rows = chunk.RowsDone;
             progress?.Report(new ExportProgress(chunk.RowsDone, chunk.RowsTotal, bytes));
         }
-        await destination.FlushAsync(ct);
+        await destination.FlushAsync(cancellationToken);
         return rows;
     }
 
     /// <summary>Takes a checkpoint and returns once it is on disk.</summary>
-    public async Task<CheckpointResponse> CheckpointAsync(CancellationToken ct = default) =>
-        await Admin.CheckpointAsync(new CheckpointRequest(), cancellationToken: ct);
+    public async Task<CheckpointResponse> CheckpointAsync(CancellationToken cancellationToken = default) =>
+        await Admin.CheckpointAsync(new CheckpointRequest(), cancellationToken: cancellationToken);
 }

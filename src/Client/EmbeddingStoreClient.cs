@@ -51,7 +51,7 @@ public sealed partial class EmbeddingStoreClient : IDisposable
     /// Unavailable servers and NOT_SERVING answers are retried; other RPC errors are thrown.
     /// </summary>
     /// <exception cref="TimeoutException">The server did not report SERVING within <paramref name="timeout"/>.</exception>
-    public async Task WaitForServingAsync(TimeSpan timeout, CancellationToken ct = default)
+    public async Task WaitForServingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var health = new Health.HealthClient(_channel);
         var deadline = DateTime.UtcNow + timeout;
@@ -60,7 +60,7 @@ public sealed partial class EmbeddingStoreClient : IDisposable
         {
             try
             {
-                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: deadline, cancellationToken: ct);
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: deadline, cancellationToken: cancellationToken);
                 if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving) return;
                 last = reply.Status.ToString();
             }
@@ -68,7 +68,7 @@ public sealed partial class EmbeddingStoreClient : IDisposable
             {
                 last = $"{e.StatusCode}: {e.Status.Detail}";
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
         throw new TimeoutException($"embedding store at {Address} was not serving after {timeout.TotalSeconds:0.#} s (last: {last})");
     }

@@ -8,7 +8,7 @@ public class ViewSpecTests
     [Fact]
     public void TableParentWithOptions_MapsEveryField()
     {
-        var request = new ViewSpec("mr-static")
+        var request = new ViewOptions("mr-static")
         {
             Table = "glove", Mode = TrainMode.FineTune, Unknown = UnknownPolicy.Create, Init = InitKind.Copy, InitScale = 0.25f,
             InitCopyToken = "the", Optimizer = OptimizerKind.Adadelta, LearningRate = 0.5f, Seed = 42,
@@ -30,7 +30,7 @@ public class ViewSpecTests
     [Fact]
     public void ViewParentWithoutOptions_LeavesServerDefaults()
     {
-        var request = new ViewSpec("child") { ParentView = "parent" }.ToRequest();
+        var request = new ViewOptions("child") { ParentView = "parent" }.ToRequest();
 
         Assert.Equal(CreateViewRequest.ParentOneofCase.View, request.ParentCase);
         Assert.Equal("parent", request.View);
@@ -43,7 +43,7 @@ public class ViewSpecTests
     [Fact]
     public void LearningRateWithoutOptimizer_SendsConfigWithUnspecifiedKind()
     {
-        var request = new ViewSpec("v") { Table = "t", LearningRate = 0.1f }.ToRequest();
+        var request = new ViewOptions("v") { Table = "t", LearningRate = 0.1f }.ToRequest();
 
         Assert.Equal(OptimizerKind.Unspecified, request.Optimizer.Kind);
         Assert.Equal(0.1f, request.Optimizer.LearningRate);
@@ -53,9 +53,9 @@ public class ViewSpecTests
     [InlineData(null, null)]
     [InlineData("t", "v")]
     public void NotExactlyOneParent_Throws(string? table, string? view) =>
-        Assert.Throws<ArgumentException>(() => new ViewSpec("v") { Table = table, ParentView = view }.ToRequest());
+        Assert.Throws<ArgumentException>(() => new ViewOptions("v") { Table = table, ParentView = view }.ToRequest());
 
     [Fact]
     public void CopyInitWithoutToken_Throws() =>
-        Assert.Throws<ArgumentException>(() => new ViewSpec("v") { Table = "t", Init = InitKind.Copy }.ToRequest());
+        Assert.Throws<ArgumentException>(() => new ViewOptions("v") { Table = "t", Init = InitKind.Copy }.ToRequest());
 }

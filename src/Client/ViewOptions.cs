@@ -6,7 +6,7 @@ namespace EmbeddingStore.Client;
 /// A view to create, with the options people set most; zero/unspecified values leave the server's defaults.
 /// Exactly one of <see cref="Table"/> and <see cref="ParentView"/> must be set.
 /// </summary>
-public sealed record ViewSpec(string Name)
+public sealed record ViewOptions(string Name)
 {
     public string? Table { get; init; }
     public string? ParentView { get; init; }
@@ -23,7 +23,7 @@ public sealed record ViewSpec(string Name)
     /// <summary>0 picks the server's fixed default seed.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>The CreateView message for this spec.</summary>
+    /// <summary>The CreateView message for this options.</summary>
     /// <exception cref="ArgumentException">Not exactly one parent, or a copy init without a token.</exception>
     public CreateViewRequest ToRequest()
     {
