@@ -49,7 +49,7 @@ public static class ProgressDisplay
     }
 
     private static string Describe(ProgressStep step, bool bytes) => step.Total > 0
-        ? $"{Amount(step.Done, bytes)} of {Amount(step.Total, bytes)} ({100.0 * step.Done / step.Total:0}%)"
+        ? $"{(bytes ? Output.Bytes(step.Done) : step.Done)} of {Amount(step.Total, bytes)} ({100.0 * step.Done / step.Total:0}%)"
         : Amount(step.Done, bytes);
 
     private static string Amount(long value, bool bytes) => bytes ? Output.Bytes(value) : $"{value} rows";
