@@ -1,1 +1,3 @@
-Console.WriteLine("stub");
+using EmbeddingStore.Cli;
+
+return await CliApp.RunAsync(args);

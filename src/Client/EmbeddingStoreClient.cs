@@ -1,143 +1,76 @@
-using System.Runtime.InteropServices;
-using EmbeddingStore.Protos;
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using EmbeddingStore.Protos;
 
 namespace EmbeddingStore.Client;
 
 /// <summary>
-/// Typed access to an embedding store. Failures surface as <see cref="RpcException"/> with the status
-/// code the store documents for each method (NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION...).
-/// Thread-safe; create one per process and share it.
+/// Typed client for the embedding store's gRPC API (services <c>Admin</c> and <c>Rows</c>).
+/// Server errors surface unchanged as <see cref="RpcException"/>: the status code says what went wrong
+/// (NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION...) and the detail names the culprit.
 /// </summary>
 public sealed partial class EmbeddingStoreClient : IDisposable
 {
-    /// <summary>Large enough for pulls and pushes of the biggest batch the store accepts.</summary>
-    public const int MaxMessageBytes = 128 << 20;
+    /// <summary>Message size limit both ways: a Pull of many 300-d rows easily exceeds gRPC's 4 MiB default.</summary>
+    public const int MaxMessageBytes = 128 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
     private readonly bool _ownsChannel;
 
+    /// <summary>Connects to <paramref name="address"/> (e.g. <c>http://127.0.0.1:5191</c>); the connection opens lazily.</summary>
+    /// <param name="options">Channel options; the message size limits are raised to <see cref="MaxMessageBytes"/> unless set.</param>
     public EmbeddingStoreClient(string address, GrpcChannelOptions? options = null)
-        : this(GrpcChannel.ForAddress(address, WithLimits(options ?? new GrpcChannelOptions())), ownsChannel: true)
     {
-    }
-
-    /// <summary>Over an existing channel (e.g. an in-memory test server's), which the caller keeps owning.</summary>
-    public EmbeddingStoreClient(GrpcChannel channel) : this(channel, ownsChannel: false)
-    {
-    }
-
-    private EmbeddingStoreClient(GrpcChannel channel, bool ownsChannel)
-    {
-        _channel = channel;
-        _ownsChannel = ownsChannel;
-        Admin = new Admin.AdminClient(channel);
-        Rows = new Rows.RowsClient(channel);
-    }
-
-    private static GrpcChannelOptions WithLimits(GrpcChannelOptions options)
-    {
+        options ??= new GrpcChannelOptions();
         options.MaxReceiveMessageSize ??= MaxMessageBytes;
         options.MaxSendMessageSize ??= MaxMessageBytes;
-        return options;
+        _channel = GrpcChannel.ForAddress(address, options);
+        _ownsChannel = true;
+        (Admin, Rows) = (new Admin.AdminClient(_channel), new Rows.RowsClient(_channel));
     }
 
-    /// <summary>The generated stubs, for calls this class does not wrap.</summary>
-    public Admin.AdminClient Admin { get; }
-    public Rows.RowsClient Rows { get; }
+    /// <summary>Uses an existing channel (e.g. one over a TestServer handler); the caller keeps ownership of it.</summary>
+    public EmbeddingStoreClient(GrpcChannel channel)
+    {
+        _channel = channel;
+        (Admin, Rows) = (new Admin.AdminClient(_channel), new Rows.RowsClient(_channel));
+    }
 
+    /// <summary>The server's address, as the channel sees it.</summary>
     public string Address => _channel.Target;
 
-    /// <summary>Waits until the store's health service reports SERVING (it opens and recovers before that).</summary>
+    /// <summary>The raw generated stub of the Admin service, for calls the typed API does not cover.</summary>
+    public Admin.AdminClient Admin { get; }
+
+    /// <summary>The raw generated stub of the Rows service.</summary>
+    public Rows.RowsClient Rows { get; }
+
+    /// <summary>
+    /// Polls the standard gRPC health service (service name "") until it reports SERVING.
+    /// Unavailable servers and NOT_SERVING answers are retried; other RPC errors are thrown.
+    /// </summary>
+    /// <exception cref="TimeoutException">The server did not report SERVING within <paramref name="timeout"/>.</exception>
     public async Task WaitForServingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var health = new Health.HealthClient(_channel);
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        string last = "no answer";
+        while (DateTime.UtcNow < deadline)
         {
             try
             {
-                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: deadline, cancellationToken: cancellationToken);
                 if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving) return;
+                last = reply.Status.ToString();
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded) { }
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"the store at {Address} was not serving within {timeout}");
-            await Task.Delay(100, cancellationToken);
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                last = $"{e.StatusCode}: {e.Status.Detail}";
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
-    }
-
-    // ------------------------------------------------------------------ rows
-
-    public async Task<long[]> ResolveAsync(string view, IReadOnlyList<string> tokens, UnknownPolicy policy = UnknownPolicy.Unspecified,
-        CancellationToken cancellationToken = default)
-    {
-        var request = new ResolveRequest { View = view, UnknownPolicy = policy };
-        request.Tokens.AddRange(tokens);
-        var reply = await Rows.ResolveAsync(request, cancellationToken: cancellationToken);
-        return [.. reply.Ids];
-    }
-
-    /// <summary>Reads rows by id straight into <paramref name="destination"/> (ids.Length * dim floats).</summary>
-    public async Task<RowMeta[]> PullAsync(string view, ReadOnlyMemory<long> ids, Memory<float> destination,
-        CancellationToken cancellationToken = default)
-    {
-        var request = new PullRequest { View = view };
-        request.Ids.AddRange(ids.ToArray());
-        var reply = await Rows.PullAsync(request, cancellationToken: cancellationToken);
-        CopyVectors(reply, ids.Length, destination.Span);
-        return [.. reply.Rows];
-    }
-
-    /// <summary>Reads rows by token (resolved with the policy) into <paramref name="destination"/>.</summary>
-    public async Task<(long[] Ids, RowMeta[] Meta)> PullTokensAsync(string view, IReadOnlyList<string> tokens, Memory<float> destination,
-        UnknownPolicy policy = UnknownPolicy.Unspecified, CancellationToken cancellationToken = default)
-    {
-        var request = new PullRequest { View = view, UnknownPolicy = policy };
-        request.Tokens.AddRange(tokens);
-        var reply = await Rows.PullAsync(request, cancellationToken: cancellationToken);
-        CopyVectors(reply, tokens.Count, destination.Span);
-        return ([.. reply.Rows.Select(r => r.Id)], [.. reply.Rows]);
-    }
-
-    /// <summary>Reads rows by id into a new array.</summary>
-    public async Task<(float[] Vectors, int Dim, RowMeta[] Meta)> PullAsync(string view, IReadOnlyList<long> ids,
-        CancellationToken cancellationToken = default)
-    {
-        var request = new PullRequest { View = view };
-        request.Ids.AddRange(ids);
-        var reply = await Rows.PullAsync(request, cancellationToken: cancellationToken);
-        var vectors = new float[ids.Count * reply.Dim];
-        CopyVectors(reply, ids.Count, vectors);
-        return (vectors, reply.Dim, [.. reply.Rows]);
-    }
-
-    private static void CopyVectors(PullResponse reply, int rows, Span<float> destination)
-    {
-        var floats = MemoryMarshal.Cast<byte, float>(reply.Vectors.Span);
-        if (floats.Length != rows * reply.Dim)
-            throw new InvalidOperationException($"the store returned {floats.Length} floats for {rows} rows of {reply.Dim}");
-        if (destination.Length < floats.Length)
-            throw new ArgumentException($"destination holds {destination.Length} floats; {rows} rows of {reply.Dim} need {floats.Length}");
-        floats.CopyTo(destination);
-    }
-
-    /// <summary>Sends a sparse update; see <see cref="PushKind"/>. Gradients go to the view's server-side optimizer.</summary>
-    public Task<PushResponse> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
-        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, CancellationToken cancellationToken = default)
-    {
-        var request = new PushRequest
-        {
-            View = view,
-            Kind = kind,
-            Values = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.Span)),
-            OnFrozen = onFrozen,
-            Durability = durability,
-        };
-        request.Ids.AddRange(ids.ToArray());
-        return Rows.PushAsync(request, cancellationToken: cancellationToken).ResponseAsync;
+        throw new TimeoutException($"embedding store at {Address} was not serving after {timeout.TotalSeconds:0.#} s (last: {last})");
     }
 
     public void Dispose()

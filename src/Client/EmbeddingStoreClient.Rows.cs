@@ -1,0 +1,102 @@
+using Grpc.Core;
+using EmbeddingStore.Protos;
+
+namespace EmbeddingStore.Client;
+
+public sealed partial class EmbeddingStoreClient
+{
+    /// <summary>Maps tokens to row ids through <paramref name="view"/>, one id per token in order.</summary>
+    /// <param name="policy">Overrides the view's unknown-token policy; <see cref="UnknownPolicy.Unspecified"/> keeps it.</param>
+    /// <exception cref="RpcException">NOT_FOUND: no such view, or unknown tokens under the FAIL policy.</exception>
+    public async Task<long[]> ResolveAsync(string view, IReadOnlyList<string> tokens, UnknownPolicy policy = UnknownPolicy.Unspecified,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new ResolveRequest { View = view, UnknownPolicy = policy };
+        request.Tokens.AddRange(tokens);
+        var response = await Rows.ResolveAsync(request, cancellationToken: cancellationToken);
+        return [.. response.Ids];
+    }
+
+    /// <summary>
+    /// Reads rows by id into <paramref name="destination"/>, which must hold exactly <c>ids.Length * dim</c> floats.
+    /// </summary>
+    /// <returns>Per-row metadata, in request order.</returns>
+    /// <exception cref="InvalidOperationException">The response does not fit <paramref name="destination"/> exactly.</exception>
+    /// <exception cref="RpcException">NOT_FOUND: unknown view or row id.</exception>
+    public async Task<RowMeta[]> PullAsync(string view, ReadOnlyMemory<long> ids, Memory<float> destination, CancellationToken cancellationToken = default)
+    {
+        var request = new PullRequest { View = view };
+        request.Ids.AddRange(ids.ToArray());
+        var response = await Rows.PullAsync(request, cancellationToken: cancellationToken);
+        VectorPacking.Unpack(response.Vectors, ids.Length, response.Dim, destination.Span);
+        return [.. response.Rows];
+    }
+
+    /// <summary>Reads rows by id into a new array.</summary>
+    /// <returns>The vectors (row after row), the view's dimension and per-row metadata.</returns>
+    public async Task<(float[] Vectors, int Dim, RowMeta[] Meta)> PullAsync(string view, IReadOnlyList<long> ids, CancellationToken cancellationToken = default)
+    {
+        var request = new PullRequest { View = view };
+        request.Ids.AddRange(ids);
+        var response = await Rows.PullAsync(request, cancellationToken: cancellationToken);
+        var vectors = new float[ids.Count * response.Dim];
+        VectorPacking.Unpack(response.Vectors, ids.Count, response.Dim, vectors);
+        return (vectors, response.Dim, [.. response.Rows]);
+    }
+
+    /// <summary>
+    /// Resolves tokens (applying <paramref name="policy"/>) and reads their rows into <paramref name="destination"/>
+    /// in one call; <paramref name="destination"/> must hold exactly <c>tokens.Count * dim</c> floats.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The response does not fit <paramref name="destination"/> exactly.</exception>
+    /// <exception cref="RpcException">NOT_FOUND: unknown view, or unknown tokens under the FAIL policy.</exception>
+    public async Task<(long[] Ids, RowMeta[] Meta)> PullTokensAsync(string view, IReadOnlyList<string> tokens, Memory<float> destination,
+        UnknownPolicy policy = UnknownPolicy.Unspecified, CancellationToken cancellationToken = default)
+    {
+        var response = await PullTokensRawAsync(view, tokens, policy, cancellationToken);
+        VectorPacking.Unpack(response.Vectors, tokens.Count, response.Dim, destination.Span);
+        return ([.. response.Rows.Select(r => r.Id)], [.. response.Rows]);
+    }
+
+    /// <summary>Resolves tokens and reads their rows into a new array, for callers that do not know the dimension yet.</summary>
+    public async Task<(float[] Vectors, int Dim, RowMeta[] Meta)> PullTokensAsync(string view, IReadOnlyList<string> tokens,
+        UnknownPolicy policy = UnknownPolicy.Unspecified, CancellationToken cancellationToken = default)
+    {
+        var response = await PullTokensRawAsync(view, tokens, policy, cancellationToken);
+        var vectors = new float[tokens.Count * response.Dim];
+        VectorPacking.Unpack(response.Vectors, tokens.Count, response.Dim, vectors);
+        return (vectors, response.Dim, [.. response.Rows]);
+    }
+
+    /// <summary>
+    /// Sends sparse updates: <paramref name="values"/> holds one <c>dim</c>-long vector per id, row after row.
+    /// </summary>
+    /// <param name="onFrozen">REFUSE fails the whole push on a non-trainable row; REPORT applies the rest and lists it.</param>
+    /// <exception cref="RpcException">INVALID_ARGUMENT (length, NaN/Inf), FAILED_PRECONDITION (frozen row under REFUSE), NOT_FOUND.</exception>
+    public async Task<PushResponse> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
+        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, CancellationToken cancellationToken = default)
+    {
+        return await Rows.PushAsync(BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Builds the Push message; the values are copied once, straight into the request's bytes.</summary>
+    public static PushRequest BuildPush(string view, PushKind kind, ReadOnlySpan<long> ids, ReadOnlySpan<float> values,
+        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default)
+    {
+        if (ids.Length == 0 ? values.Length != 0 : values.Length % ids.Length != 0)
+            throw new ArgumentException($"{values.Length} values do not split into {ids.Length} equal rows", nameof(values));
+        var request = new PushRequest
+        {
+            View = view, Kind = kind, Values = VectorPacking.Pack(values), OnFrozen = onFrozen, Durability = durability,
+        };
+        request.Ids.AddRange(ids.ToArray());
+        return request;
+    }
+
+    private async Task<PullResponse> PullTokensRawAsync(string view, IReadOnlyList<string> tokens, UnknownPolicy policy, CancellationToken cancellationToken)
+    {
+        var request = new PullRequest { View = view, UnknownPolicy = policy };
+        request.Tokens.AddRange(tokens);
+        return await Rows.PullAsync(request, cancellationToken: cancellationToken);
+    }
+}
