@@ -28,9 +28,12 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>Tokens such as "@user" are words to look up, not response files to expand.</summary>
+    public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var parsed = Build().Parse(args);
+        var parsed = Build().Parse(args, Parsing);
         var code = await parsed.InvokeAsync();
         // System.CommandLine reports parse errors with 1; scripts need to tell usage errors from failed operations.
         return parsed.Errors.Count > 0 ? 2 : code;

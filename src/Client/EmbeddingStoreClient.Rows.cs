@@ -87,7 +87,11 @@ public sealed partial class EmbeddingStoreClient
             throw new ArgumentException($"{values.Length} values do not split into {ids.Length} equal rows", nameof(values));
         var request = new PushRequest
         {
-            View = view, Kind = kind, Values = VectorPacking.Pack(values), OnFrozen = onFrozen, Durability = durability,
+            View = view,
+            Kind = kind,
+            Values = VectorPacking.Pack(values),
+            OnFrozen = onFrozen,
+            Durability = durability,
         };
         request.Ids.AddRange(ids.ToArray());
         return request;

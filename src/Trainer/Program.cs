@@ -1,4 +1,5 @@
 using System.CommandLine;
 using Trainer.Commands;
 
-return await TrainerCli.Build().Parse(args).InvokeAsync();
+// "@word" arguments are sentences to classify, not response files.
+return await TrainerCli.Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync();

@@ -13,7 +13,8 @@ public class EmbeddingStoreClientTests
     {
         var (client, handler) = Fake(new PullResponse
         {
-            Dim = 2, Vectors = VectorPacking.Pack([1f, 2f, 3f, 4f]),
+            Dim = 2,
+            Vectors = VectorPacking.Pack([1f, 2f, 3f, 4f]),
             Rows = { new RowMeta { Id = 5, Origin = RowOrigin.Base }, new RowMeta { Id = 6, Origin = RowOrigin.View, Trainable = true } },
         });
         var destination = new float[4];

@@ -10,8 +10,15 @@ public class ViewSpecTests
     {
         var request = new ViewOptions("mr-static")
         {
-            Table = "glove", Mode = TrainMode.FineTune, Unknown = UnknownPolicy.Create, Init = InitKind.Copy, InitScale = 0.25f,
-            InitCopyToken = "the", Optimizer = OptimizerKind.Adadelta, LearningRate = 0.5f, Seed = 42,
+            Table = "glove",
+            Mode = TrainMode.FineTune,
+            Unknown = UnknownPolicy.Create,
+            Init = InitKind.Copy,
+            InitScale = 0.25f,
+            InitCopyToken = "the",
+            Optimizer = OptimizerKind.Adadelta,
+            LearningRate = 0.5f,
+            Seed = 42,
         }.ToRequest();
 
         Assert.Equal("mr-static", request.Name);

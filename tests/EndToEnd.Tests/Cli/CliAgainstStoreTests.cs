@@ -1,0 +1,48 @@
+using EndToEnd.Tests.Infrastructure;
+
+namespace EndToEnd.Tests.Cli;
+
+/// <summary>The embstore command line against the real store process, as a person would use it.</summary>
+public class CliAgainstStoreTests
+{
+    [Fact]
+    public async Task ImportViewShowExport_RealGlove_Works()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var work = Directory.CreateTempSubdirectory("cli-e2e-").FullName;
+        try
+        {
+            var glove = RepoPaths.SharedData("vectors", "glove-6b-100d-mr-sst2-trec.bin");
+            var import = await CliRunner.EmbstoreAsync(server.Address, "import", glove, "--table", "glove");
+            Assert.True(import.ExitCode == 0, import.StdOut + import.StdErr);
+            Assert.Contains("22120", import.StdOut);
+
+            var tables = await CliRunner.EmbstoreAsync(server.Address, "tables");
+            Assert.Contains("glove", tables.StdOut);
+
+            var create = await CliRunner.EmbstoreAsync(server.Address, "view", "create", "m", "--table", "glove", "--mode", "overlay", "--unknown", "create");
+            Assert.True(create.ExitCode == 0, create.StdOut + create.StdErr);
+
+            var show = await CliRunner.EmbstoreAsync(server.Address, "show", "m", "good", "@user", "--values", "3");
+            Assert.True(show.ExitCode == 0, show.StdOut + show.StdErr);
+            var lines = show.StdOut.Split('\n');
+            Assert.Contains(lines, l => l.Contains("good") && l.Contains("base"));
+            Assert.Contains(lines, l => l.Contains("@user") && l.Contains("view"));
+
+            var exported = Path.Combine(work, "m.txt");
+            var export = await CliRunner.EmbstoreAsync(server.Address, "export", "m", "--out", exported, "--text");
+            Assert.True(export.ExitCode == 0, export.StdOut + export.StdErr);
+            Assert.Equal("22121 100", File.ReadLines(exported).First());
+
+            var refused = await CliRunner.EmbstoreAsync(server.Address, "table", "delete", "glove");
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("error: FailedPrecondition", refused.StdErr);
+            Assert.DoesNotContain("   at ", refused.StdErr);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            server.DeleteData();
+        }
+    }
+}
