@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 using EmbeddingStore.Core.Storage;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using EmbeddingStore.Core;
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 

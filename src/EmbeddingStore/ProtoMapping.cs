@@ -1,5 +1,5 @@
 using Core = EmbeddingStore.Core;
-using Formats = EmbeddingStore.Core.Formats;
+using Formats = EmbeddingStore.Formats;
 using Protos = EmbeddingStore.Protos;
 
 namespace EmbeddingStore.Server;

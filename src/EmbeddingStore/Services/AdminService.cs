@@ -69,7 +69,7 @@ public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<
     }
 
     /// <summary>Runs an import, forwarding throttled progress and then the final message with the table.</summary>
-    private async Task ImportWithProgressAsync(IEmbeddingStore store, string table, Stream source, Core.Formats.VectorFormat format,
+    private async Task ImportWithProgressAsync(IEmbeddingStore store, string table, Stream source, Formats.VectorFormat format,
         string sourceName, long totalBytes, Func<ImportProgress, Task> send, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

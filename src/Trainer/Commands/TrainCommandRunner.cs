@@ -9,7 +9,7 @@ using Trainer.Training;
 namespace Trainer.Commands;
 
 public sealed record TrainSettings(string Address, string Device, string Dataset, string DataDir, string? Table, string? Vectors, int Folds, int? MaxFolds,
-    int RandDim, string? Name, string Output);
+    int RandDim, bool InProcess, string? Name, string Output);
 
 /// <summary>What <c>predict</c> needs to use a trained model again: its views in the store and its shape.</summary>
 public sealed record SavedModel(string Address, string View, string? StaticView, int Dim, string Dataset, string Variant, bool Lowercase, int FilterMax)
@@ -43,8 +43,15 @@ public static class TrainCommandRunner
                 ? DatasetCatalog.Load(settings.Dataset, settings.DataDir)
                 : DatasetCatalog.LoadTsv(settings.Dataset);
             using var client = new EmbeddingStoreClient(settings.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            if (settings.Vectors is not null) await EnsureTableAsync(client, settings.Table, settings.Vectors, cancellationToken);
+            if (!settings.InProcess)
+            {
+                await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                if (settings.Vectors is not null) await EnsureTableAsync(client, settings.Table, settings.Vectors, cancellationToken);
+            }
+            else if (settings.Vectors is null && options.Variant != Variant.Rand)
+            {
+                throw new ArgumentException("--in-process needs --vectors: the rows are loaded from that file");
+            }
             using var device = ComputeDevice.Create(settings.Device);
             var (examples, splits) = TrainRun.Plan(dataset, settings.Folds, settings.MaxFolds, options);
             Console.WriteLine($"{dataset.Name}: {examples.Count} sentences, {dataset.Classes} classes, longest {dataset.MaxLength} tokens; " +
@@ -55,19 +62,24 @@ public static class TrainCommandRunner
             var progress = new ConsoleProgress(splits.Count);
             foreach (var split in splits)
             {
-                var rows = await StoreRowSource.CreateAsync(client, $"{prefix}-f{split.Fold}", options.Variant, settings.Table,
-                    settings.RandDim, (ulong)(options.Seed + split.Fold), cancellationToken);
+                await using IRowSource rows = settings.InProcess
+                    ? InMemoryRowSource.FromFile(settings.Vectors, options.Variant, settings.RandDim, options.Seed + split.Fold)
+                    : await StoreRowSource.CreateAsync(client, $"{prefix}-f{split.Fold}", options.Variant, settings.Table,
+                        settings.RandDim, (ulong)(options.Seed + split.Fold), cancellationToken);
                 var (result, model) = await run.TrainSplitAsync(dataset, examples, split, rows, progress, cancellationToken);
                 using (model)
                 {
                     results.Add(result);
-                    Console.WriteLine($"fold {split.Fold}: best epoch {result.BestEpoch}, dev {100 * result.DevAccuracy:F1}%, test {100 * result.TestAccuracy:F1}% (view {rows.View})");
-                    if (split == splits[^1])
-                        new SavedModel(settings.Address, rows.View, rows.StaticView, rows.Dim, dataset.Name, options.Variant.Name(),
+                    var where = rows is StoreRowSource s ? $"view {s.View}" : "in-process rows";
+                    Console.WriteLine($"fold {split.Fold}: best epoch {result.BestEpoch}, dev {100 * result.DevAccuracy:F1}%, test {100 * result.TestAccuracy:F1}% ({where})");
+                    // A saved model reads its rows from the store; an in-process run has nowhere to point predict at.
+                    if (split == splits[^1] && rows is StoreRowSource store)
+                        new SavedModel(settings.Address, store.View, store.StaticView, store.Dim, dataset.Name, options.Variant.Name(),
                             dataset.Name != "TREC", options.FilterMax).Save(settings.Output, model);
                 }
             }
-            var report = new RunReport(dataset.Name, options.Variant.Name(), settings.Table ?? $"random {settings.RandDim}-d", device.Description, results);
+            var source = settings.InProcess ? $"in-process {Path.GetFileName(settings.Vectors) ?? "random"}" : settings.Table ?? $"random {settings.RandDim}-d";
+            var report = new RunReport(dataset.Name, options.Variant.Name(), source, device.Description, results);
             report.Write(settings.Output);
             Console.WriteLine(report.Summary());
             Console.WriteLine($"model, results.md and curves.png written to {settings.Output}");

@@ -44,12 +44,13 @@ public static class TrainerCli
         var maxFolds = new Option<int?>("--max-folds") { Description = "Run only the first N folds" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var randDim = new Option<int>("--rand-dim") { Description = "Vector size for CNN-rand", DefaultValueFactory = _ => 100 };
+        var inProcess = new Option<bool>("--in-process") { Description = "Keep the rows in this process (loaded from --vectors) instead of the store: the baseline for the store's overhead" };
         var name = new Option<string?>("--name") { Description = "Prefix of the views this run creates (default: dataset-variant-time)" };
         var output = new Option<string>("--out") { Description = "Folder for the model, results and training curves", DefaultValueFactory = _ => "runs/latest" };
 
         var command = new Command("train", "Train on a dataset, cross-validated or on its splits, and report accuracy")
         {
-            address, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, name, output,
+            address, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, name, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -64,7 +65,7 @@ public static class TrainerCli
                 Seed = parse.GetValue(seed),
             };
             var settings = new TrainSettings(parse.GetValue(address)!, parse.GetValue(device)!, parse.GetValue(dataset)!, parse.GetValue(dataDir)!,
-                parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(name), parse.GetValue(output)!);
+                parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(inProcess), parse.GetValue(name), parse.GetValue(output)!);
             return TrainCommandRunner.RunAsync(settings, options, cancellationToken);
         });
         return command;

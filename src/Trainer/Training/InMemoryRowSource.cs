@@ -1,3 +1,5 @@
+using EmbeddingStore.Formats;
+
 namespace Trainer.Training;
 
 /// <summary>
@@ -28,6 +30,32 @@ public sealed class InMemoryRowSource : IRowSource
         _staticRows.Add(new float[dim]);
         if (variant != Variant.Rand)
             foreach (var (token, vector) in pretrained) Add(token, vector, isPretrained: true);
+    }
+
+    /// <summary>
+    /// A table read from a vector file, with new rows initialised as the store does: uniform in [-a, a],
+    /// a matched to the variance of the file's values (Kim 2014); rand uses 0.25 as Kim did.
+    /// </summary>
+    public static InMemoryRowSource FromFile(string? path, Variant variant, int randDim, int seed)
+    {
+        if (variant == Variant.Rand || path is null) return new InMemoryRowSource(randDim, variant, [], 0.25f, seed);
+        var rows = new List<(string, float[])>();
+        double sum = 0, squares = 0;
+        using var stream = File.OpenRead(path);
+        using var reader = VectorFileReader.Open(stream, VectorFormat.Auto, Path.GetFileName(path));
+        var vector = new float[reader.Dim];
+        while (reader.TryReadRow(out var token, vector))
+        {
+            rows.Add((token, [.. vector]));
+            foreach (var v in vector)
+            {
+                sum += v;
+                squares += (double)v * v;
+            }
+        }
+        var n = Math.Max(1.0, (double)rows.Count * reader.Dim);
+        var a = (float)Math.Sqrt(3 * Math.Max(0, squares / n - (sum / n) * (sum / n)));
+        return new InMemoryRowSource(reader.Dim, variant, rows, a, seed);
     }
 
     public int Dim { get; }

@@ -1,6 +1,6 @@
 using System.Text;
 using EmbeddingStore.Core;
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 using EmbeddingStore.Tests.Formats;
 
 namespace EmbeddingStore.Tests.Core;

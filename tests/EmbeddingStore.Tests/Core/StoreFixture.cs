@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EmbeddingStore.Core;
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmbeddingStore.Tests.Core;

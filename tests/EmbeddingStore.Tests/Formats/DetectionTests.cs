@@ -1,4 +1,4 @@
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 
 namespace EmbeddingStore.Tests.Formats;
 

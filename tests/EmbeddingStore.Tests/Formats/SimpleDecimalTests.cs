@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 
 namespace EmbeddingStore.Tests.Formats;
 

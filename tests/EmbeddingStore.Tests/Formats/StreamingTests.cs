@@ -1,5 +1,5 @@
 using System.Globalization;
-using EmbeddingStore.Core.Formats;
+using EmbeddingStore.Formats;
 
 namespace EmbeddingStore.Tests.Formats;
 

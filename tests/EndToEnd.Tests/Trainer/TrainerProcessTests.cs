@@ -59,6 +59,26 @@ public class TrainerProcessTests
     }
 
     [Fact]
+    public async Task Train_InProcessRows_NoStoreNeededAndReportSaysSo()
+    {
+        var work = Directory.CreateTempSubdirectory("trainer-inproc-").FullName;
+        try
+        {
+            var output = Path.Combine(work, "out");
+            var train = await CliRunner.RunAsync("Trainer", "Trainer",
+            [
+                "train", "--address", "http://127.0.0.1:1", "--in-process", "--dataset", CueWordTsv(work), "--variant", "rand",
+                "--rand-dim", "16", "--feature-maps", "8", "--windows", "2,3", "--epochs", "2", "--batch-size", "20",
+                "--folds", "5", "--max-folds", "1", "--device", "cpu", "--out", output,
+            ], TimeSpan.FromMinutes(3));
+            Assert.True(train.ExitCode == 0, train.StdOut + train.StdErr);
+            Assert.Contains("in-process rows", train.StdOut);
+            Assert.Contains("in-process random", File.ReadAllText(Path.Combine(output, "results.md")));
+        }
+        finally { Directory.Delete(work, true); }
+    }
+
+    [Fact]
     public async Task Train_MissingDataFile_ClearErrorAndExitCodeOne()
     {
         var result = await CliRunner.RunAsync("Trainer", "Trainer",

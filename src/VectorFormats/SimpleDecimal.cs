@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 /// <summary>
 /// Parses the plain decimals that fill embedding text files ("-0.41242") several times faster than

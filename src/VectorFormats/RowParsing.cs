@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
 
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 /// <summary>Parsing rules shared by the binary and text readers, and the wording of their errors.</summary>
 internal static class RowParsing

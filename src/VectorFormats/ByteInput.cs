@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 /// <summary>
 /// A forward-only window over a stream with one fixed byte buffer, so readers can parse rows in place

@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 /// <summary>
 /// Writes word2vec files (binary or text) that gensim's load_word2vec_format and this project's readers

@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 /// <summary>
 /// Reads "token v1 ... vDim" lines: word2vec text / fastText .vec (after the header) and GloVe text.

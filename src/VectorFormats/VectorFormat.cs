@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 public enum VectorFormat
 {

@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Core.Formats;
+namespace EmbeddingStore.Formats;
 
 /// <summary>
 /// Opens streaming readers for word2vec binary, word2vec text / fastText .vec and GloVe text files.
