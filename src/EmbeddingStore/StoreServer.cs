@@ -16,6 +16,9 @@ public static class StoreServer
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+        // One line per request would drown the store's own messages and cost time on hot paths.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = options.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);

@@ -26,7 +26,7 @@ public static class PredictCommand
 
     private static async Task<int> RunAsync(string directory, string? address, string deviceOption, string[] sentences, CancellationToken cancellationToken)
     {
-        try
+        return await CommandErrors.RunAsync(async () =>
         {
             var saved = SavedModel.Load(directory);
             if (sentences.Length == 0) sentences = [.. ReadStdin()];
@@ -49,17 +49,7 @@ public static class PredictCommand
                 Console.WriteLine($"{Label(saved.Dataset, best, classes)}\t{p[best]:F3}\t{sentences[i]}");
             }
             return 0;
-        }
-        catch (DataFileException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        catch (RpcException e)
-        {
-            Console.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
-            return 1;
-        }
+        });
     }
 
     private static float Max(ReadOnlySpan<float> values)

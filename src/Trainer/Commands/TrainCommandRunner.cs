@@ -37,7 +37,7 @@ public static class TrainCommandRunner
 {
     public static async Task<int> RunAsync(TrainSettings settings, TrainingOptions options, CancellationToken cancellationToken)
     {
-        try
+        return await CommandErrors.RunAsync(async () =>
         {
             var dataset = DatasetCatalog.Names.Contains(settings.Dataset.ToLowerInvariant())
                 ? DatasetCatalog.Load(settings.Dataset, settings.DataDir)
@@ -84,22 +84,7 @@ public static class TrainCommandRunner
             Console.WriteLine(report.Summary());
             Console.WriteLine($"model, results.md and curves.png written to {settings.Output}");
             return 0;
-        }
-        catch (DataFileException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        catch (RpcException e)
-        {
-            Console.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
-            return 1;
-        }
-        catch (Exception e) when (e is TimeoutException or ArgumentException or NotSupportedException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        });
     }
 
     private static async Task EnsureTableAsync(EmbeddingStoreClient client, string? table, string vectors, CancellationToken cancellationToken)
