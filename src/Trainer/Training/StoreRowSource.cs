@@ -1,5 +1,6 @@
 using EmbeddingStore.Client;
 using EmbeddingStore.Protos;
+using Grpc.Core;
 
 namespace Trainer.Training;
 
@@ -42,8 +43,9 @@ public sealed class StoreRowSource : IRowSource
         if (variant == Variant.Rand)
         {
             table = $"empty-{randDim}d";
-            var exists = (await client.ListTablesAsync(cancellationToken)).Any(t => t.Name == table);
-            if (!exists) await client.CreateTableAsync(table, randDim, cancellationToken);
+            // Trainers started together may both create it; either way it exists afterwards.
+            try { await client.CreateTableAsync(table, randDim, cancellationToken); }
+            catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists) { }
         }
         if (table is null) throw new ArgumentException($"CNN-{variant.Name()} needs a table of pretrained vectors (--table)");
         var dim = (await client.DescribeTableAsync(table, cancellationToken)).Dim;

@@ -59,6 +59,33 @@ public class TrainerProcessTests
     }
 
     [Fact]
+    public async Task TwoTrainers_SameStoreAtOnce_BothFinishInTheirOwnViews()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var work = Directory.CreateTempSubdirectory("trainer-pair-").FullName;
+        try
+        {
+            var data = CueWordTsv(work);
+            Task<CliRunner.Result> Train(string name) => CliRunner.RunAsync("Trainer", "Trainer",
+            [
+                "train", "--address", server.Address, "--dataset", data, "--variant", "rand", "--rand-dim", "16", "--feature-maps", "8",
+                "--windows", "2,3", "--epochs", "3", "--batch-size", "20", "--folds", "5", "--max-folds", "1", "--device", "cpu",
+                "--name", name, "--out", Path.Combine(work, name),
+            ], TimeSpan.FromMinutes(3));
+            var results = await Task.WhenAll(Train("alpha"), Train("beta"));
+            Assert.All(results, r => Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr));
+            var views = await CliRunner.EmbstoreAsync(server.Address, "views");
+            Assert.Contains("alpha-f1", views.StdOut);
+            Assert.Contains("beta-f1", views.StdOut);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            server.DeleteData();
+        }
+    }
+
+    [Fact]
     public async Task Train_InProcessRows_NoStoreNeededAndReportSaysSo()
     {
         var work = Directory.CreateTempSubdirectory("trainer-inproc-").FullName;
