@@ -5,9 +5,14 @@ namespace EmbeddingStore.Core;
 /// <summary>
 /// Applies one push to one row record, in place, under FASTER's record lock. Optimizer state lives in
 /// the record beside the vector, so a row's update and its state change together or not at all.
+/// The version is taken under the lock too: for any one row, versions then grow in the order the
+/// updates were applied, which is what lets log replay keep the newest after-image.
 /// </summary>
-internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, long version) : IRecordUpdater
+internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Func<long> nextVersion) : IRecordUpdater
 {
+    /// <summary>The highest version this updater has written.</summary>
+    public long LastVersion { get; private set; }
+
     /// <summary>The values for the row being updated; set before each RMW (one updater serves a whole push).</summary>
     public ReadOnlyMemory<float> Values { get; set; }
 
@@ -27,7 +32,9 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, lon
                 ApplyGradient(value, w, g);
                 break;
         }
+        var version = nextVersion();
         RowRecord.SetVersion(value, version);
+        LastVersion = Math.Max(LastVersion, version);
     }
 
     private void ApplyGradient(Span<byte> value, Span<float> w, ReadOnlySpan<float> g)

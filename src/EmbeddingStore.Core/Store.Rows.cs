@@ -115,7 +115,7 @@ public sealed partial class Store
             if (source < 0)
                 throw new StoreException(StoreError.FailedPrecondition,
                     $"view '{view.Name}' initialises new rows as copies of '{view.InitCopyToken}', which it cannot read");
-            ReadVector(chain, source, vector, out _);
+            ReadVector(chain, source, vector);
             return;
         }
         var scale = view.InitScale > 0 ? view.InitScale
@@ -133,14 +133,14 @@ public sealed partial class Store
         try
         {
             for (var i = 0; i < ids.Length; i++)
-                meta[i] = ReadVector(chain, ids[i], vectors.Slice(i * dim, dim), out _, scratch);
+                meta[i] = ReadVector(chain, ids[i], vectors.Slice(i * dim, dim), scratch);
         }
         finally { ArrayPool<byte>.Shared.Return(scratch); }
     }
 
     private static int RecordCapacity(ViewChain chain) => RowRecord.Length(chain.Dim, Math.Max(chain.Slots, 2), MaxTokenBytes * 4) + 64;
 
-    private RowMeta ReadVector(ViewChain chain, long id, Span<float> destination, out string? token, byte[]? scratch = null)
+    private RowMeta ReadVector(ViewChain chain, long id, Span<float> destination, byte[]? scratch = null)
     {
         scratch ??= new byte[RecordCapacity(chain)];
         var found = ReadRecord(chain, id, scratch, out var position);
@@ -148,18 +148,13 @@ public sealed partial class Store
         if (found == int.MaxValue)
         {
             destination.Clear();
-            token = chain.View.PadToken;
             return new RowMeta(PadRowId, RowOrigin.Pad, false, 0, false);
         }
         var record = scratch.AsSpan();
         RowRecord.Vector((ReadOnlySpan<byte>)record).CopyTo(destination);
-        token = null;
         var origin = RowRecord.Origin(record);
         return new RowMeta(id, origin, IsTrainable(chain, id), RowRecord.Version(record), position == 0);
     }
-
-    internal string? TokenOf(ViewChain chain, long id, byte[] scratch) =>
-        ReadRecord(chain, id, scratch, out _) is >= 0 and < int.MaxValue ? RowRecord.Token(scratch) : null;
 
     /// <summary>
     /// Reads the record the view sees for a row: the nearest fine-tune copy, else the owner's record.
@@ -205,8 +200,7 @@ public sealed partial class Store
     {
         var chain = Chain(view);
         var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values.Span, reportFrozen);
-        var version = NextVersion();
-        var updater = new RowUpdater(kind, chain.View.Optimizer, version);
+        var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion);
         var applied = 0;
         var dim = chain.Dim;
         var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
@@ -222,7 +216,7 @@ public sealed partial class Store
         }
         finally { ArrayPool<byte>.Shared.Return(scratch); }
         if (durable) await _wal.CommitAsync(cancellationToken);
-        return new PushResult(applied, rejected, version, durable && !_options.InMemory);
+        return new PushResult(applied, rejected, updater.LastVersion, durable && !_options.InMemory);
     }
 
     /// <summary>Validates a push and sums repeated rows; refuses frozen rows unless asked to report them.</summary>

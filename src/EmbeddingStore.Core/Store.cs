@@ -78,7 +78,11 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private void StartLoops()
     {
         if (_options.InMemory) return;
-        _loops.Add(RunEvery(_options.WalFlushInterval, () => { _wal.CommitInBackground(); return Task.CompletedTask; }));
+        _loops.Add(RunEvery(_options.WalFlushInterval, () =>
+        {
+            _wal.CommitInBackground();
+            return _wal.Bytes > _options.WalCheckpointBytes && _checkpointGate.CurrentCount > 0 ? CheckpointAsync(_stopping.Token) : Task.CompletedTask;
+        }));
         _loops.Add(RunEvery(_options.CheckpointInterval, () => CheckpointAsync(_stopping.Token)));
     }
 

@@ -21,6 +21,9 @@ public sealed record StoreOptions
     /// <summary>Interval at which non-durable pushes are flushed to the write-ahead log on disk.</summary>
     public TimeSpan WalFlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>A checkpoint is also taken when the write-ahead log grows past this, so replay after a crash stays short.</summary>
+    public long WalCheckpointBytes { get; init; } = 256L << 20;
+
     /// <summary>Keep everything in memory and write nothing to disk (tests).</summary>
     public bool InMemory { get; init; }
 }
