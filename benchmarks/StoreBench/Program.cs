@@ -5,10 +5,13 @@ var vectors = new Option<string>("--vectors") { DefaultValueFactory = _ => "../s
 var seconds = new Option<double>("--seconds") { Description = "Duration of each throughput measurement", DefaultValueFactory = _ => 5 };
 var clients = new Option<string>("--clients") { Description = "Concurrent clients, comma-separated", DefaultValueFactory = _ => "1,16" };
 var output = new Option<string?>("--out") { Description = "Also write the markdown table to this file" };
+var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
 var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback")
 {
-    vectors, seconds, clients, output,
+    vectors, seconds, clients, output, big,
 };
-root.SetAction((parse, cancellationToken) => Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
+root.SetAction((parse, cancellationToken) => parse.GetValue(big) > 0
+    ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
+    : Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
     [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)], parse.GetValue(output), cancellationToken));
 return await root.Parse(args).InvokeAsync();
