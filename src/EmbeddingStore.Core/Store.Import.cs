@@ -154,7 +154,7 @@ public sealed partial class Store
         for (var i = 0; i < ids.Count; i++)
         {
             if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            ReadRecord(chain, ids[i], scratch, out _);
+            ReadRecord(chain, ids[i], scratch);
             writer.WriteRow(RowRecord.Token(scratch), RowRecord.Vector((ReadOnlySpan<byte>)scratch));
             if (progress is not null && lastReport.Elapsed >= ProgressInterval)
             {

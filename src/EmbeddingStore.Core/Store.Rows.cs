@@ -143,9 +143,9 @@ public sealed partial class Store
     private RowMeta ReadVector(ViewChain chain, long id, Span<float> destination, byte[]? scratch = null)
     {
         scratch ??= new byte[RecordCapacity(chain)];
-        var found = ReadRecord(chain, id, scratch, out var position);
-        if (found < 0) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
-        if (found == int.MaxValue)
+        var position = ReadRecord(chain, id, scratch);
+        if (position == NotReadable) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
+        if (position == PadPosition)
         {
             destination.Clear();
             return new RowMeta(PadRowId, RowOrigin.Pad, false, 0, false);
@@ -156,16 +156,19 @@ public sealed partial class Store
         return new RowMeta(id, origin, IsTrainable(chain, id), RowRecord.Version(record), position == 0);
     }
 
+    private const int NotReadable = -1;
+    private const int PadPosition = int.MaxValue;
+
     /// <summary>
-    /// Reads the record the view sees for a row: the nearest fine-tune copy, else the owner's record.
-    /// Returns -1 when the view cannot read it, int.MaxValue for the padding row, else the chain position it came from.
+    /// Reads into <paramref name="scratch"/> the record the view sees for a row: the nearest fine-tune copy,
+    /// else the owner's record. Returns the chain position it came from, <see cref="NotReadable"/>, or
+    /// <see cref="PadPosition"/> for the padding row (which has no record).
     /// </summary>
-    private int ReadRecord(ViewChain chain, long id, byte[] scratch, out int position)
+    private int ReadRecord(ViewChain chain, long id, byte[] scratch)
     {
-        position = -1;
-        if (id == PadRowId) return int.MaxValue;
+        if (id == PadRowId) return PadPosition;
         var ownerAt = chain.PositionOfOwner(id);
-        if (ownerAt < 0) return -1;
+        if (ownerAt < 0) return NotReadable;
         Span<byte> key = stackalloc byte[Keys.RowKeyLength];
         for (var i = 0; i <= ownerAt; i++)
         {
@@ -174,10 +177,9 @@ public sealed partial class Store
             var length = _records.Read(key, scratch);
             if (length < 0) continue;
             if (length > scratch.Length) throw new InvalidOperationException($"row {id} is larger than its buffer");
-            position = i;
             return i;
         }
-        return -1;
+        return NotReadable;
     }
 
     private static string RowNotFoundMessage(ViewChain chain, long id) =>
@@ -279,7 +281,7 @@ public sealed partial class Store
         {
             var sourceRecord = new byte[scratch.Length];
             var parent = ParentChain(chain);
-            if (ReadRecord(parent, id, sourceRecord, out _) < 0) return false;
+            if (ReadRecord(parent, id, sourceRecord) == NotReadable) return false;
             var copy = RowRecord.Create(0, RowOrigin.Copy, RowRecord.Token(sourceRecord), RowRecord.Vector((ReadOnlySpan<byte>)sourceRecord), chain.Slots);
             outcome = _records.Update(key, copy, updater, scratch);
             if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
