@@ -25,6 +25,7 @@ public static class CliApp
         foreach (var command in ViewCommands.Build()) root.Subcommands.Add(command);
         root.Subcommands.Add(RowCommands.Show());
         foreach (var command in StoreCommands.Build()) root.Subcommands.Add(command);
+        root.Subcommands.Add(Server.ServerCommandLine.ServeCommand());
         return root;
     }
 

@@ -7,6 +7,21 @@ public static class ServerCommandLine
 {
     public static RootCommand Build()
     {
+        var root = new RootCommand("Embedding store: pretrained word vectors as frozen rows, trainable views, over gRPC");
+        Configure(root);
+        return root;
+    }
+
+    /// <summary>The same options and action on another command, e.g. <c>embstore serve</c>.</summary>
+    public static Command ServeCommand()
+    {
+        var serve = new Command("serve", "Run the store in this process until Ctrl+C (same options as the EmbeddingStore server)");
+        Configure(serve);
+        return serve;
+    }
+
+    private static void Configure(Command command)
+    {
         var defaults = new ServerOptions();
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => defaults.Port };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => defaults.Host };
@@ -16,11 +31,8 @@ public static class ServerCommandLine
         var checkpoint = new Option<int>("--checkpoint-interval") { Description = "Seconds between checkpoints (0: only on request and at shutdown)", DefaultValueFactory = _ => defaults.CheckpointIntervalSeconds };
         var flush = new Option<int>("--wal-flush-ms") { Description = "Milliseconds within which a default push reaches disk", DefaultValueFactory = _ => defaults.WalFlushMs };
         var inMemory = new Option<bool>("--in-memory") { Description = "Keep nothing on disk (tests, demos)" };
-        var root = new RootCommand("Embedding store: pretrained word vectors as frozen rows, trainable views, over gRPC")
-        {
-            port, host, dataDir, importDir, memory, checkpoint, flush, inMemory,
-        };
-        root.SetAction((parse, cancellationToken) => StoreServer.RunAsync(new ServerOptions
+        foreach (var option in new Option[] { port, host, dataDir, importDir, memory, checkpoint, flush, inMemory }) command.Options.Add(option);
+        command.SetAction((parse, cancellationToken) => StoreServer.RunAsync(new ServerOptions
         {
             Port = parse.GetValue(port),
             Host = parse.GetValue(host)!,
@@ -31,6 +43,5 @@ public static class ServerCommandLine
             WalFlushMs = parse.GetValue(flush),
             InMemory = parse.GetValue(inMemory),
         }, cancellationToken));
-        return root;
     }
 }

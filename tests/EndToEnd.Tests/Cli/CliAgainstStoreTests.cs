@@ -45,4 +45,17 @@ public class CliAgainstStoreTests
             server.DeleteData();
         }
     }
+
+    [Fact]
+    public async Task Serve_StartsTheStore_CliTalksToIt()
+    {
+        await using var server = await ServerProcess.StartWithCliAsync();
+        try
+        {
+            var create = await CliRunner.EmbstoreAsync(server.Address, "table", "create", "t", "--dim", "4");
+            Assert.True(create.ExitCode == 0, create.StdOut + create.StdErr);
+            Assert.Contains("t", (await CliRunner.EmbstoreAsync(server.Address, "tables")).StdOut);
+        }
+        finally { server.DeleteData(); }
+    }
 }

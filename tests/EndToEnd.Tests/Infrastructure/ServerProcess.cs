@@ -27,7 +27,13 @@ public sealed class ServerProcess : IAsyncDisposable
         ImportDir = importDir;
     }
 
-    public static async Task<ServerProcess> StartAsync(string? dataDir = null, string? importDir = null, int? port = null, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string? dataDir = null, string? importDir = null, int? port = null, params string[] extraArgs) =>
+        StartProgramAsync([RepoPaths.Program("EmbeddingStore", "EmbeddingStore")], dataDir, importDir, port, extraArgs);
+
+    /// <summary>The same server started as <c>embstore serve</c>.</summary>
+    public static Task<ServerProcess> StartWithCliAsync() => StartProgramAsync([RepoPaths.Program("Cli", "embstore"), "serve"], null, null, null, []);
+
+    private static async Task<ServerProcess> StartProgramAsync(string[] program, string? dataDir, string? importDir, int? port, string[] extraArgs)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "embstore-e2e-" + Guid.NewGuid().ToString("N"));
         importDir ??= Path.Combine(dataDir, "import");
@@ -39,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[RepoPaths.Program("EmbeddingStore", "EmbeddingStore"), "--port", chosenPort.ToString(),
+        foreach (var arg in (string[])[.. program, "--port", chosenPort.ToString(),
                      "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", "64", .. extraArgs])
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
