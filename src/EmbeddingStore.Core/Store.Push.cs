@@ -1,0 +1,112 @@
+using System.Buffers;
+using EmbeddingStore.Core.Storage;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>Pushes: validation, summing repeated rows, copy-on-write, the optimizer's read-modify-write, logging.</summary>
+public sealed partial class Store
+{
+    public async ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
+        bool reportFrozen, bool durable, CancellationToken cancellationToken)
+    {
+        var chain = Chain(view);
+        var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values.Span, reportFrozen);
+        var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion);
+        var applied = 0;
+        var dim = chain.Dim;
+        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        try
+        {
+            for (var r = 0; r < distinct.Count; r++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                updater.Values = sums.AsMemory(r * dim, dim);
+                if (ApplyToRow(chain, distinct[r], updater, scratch)) applied++;
+                else rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(scratch); }
+        if (durable) await _wal.CommitAsync(cancellationToken);
+        return new PushResult(applied, rejected, updater.LastVersion, durable && !_options.InMemory);
+    }
+
+    /// <summary>Validates a push and sums repeated rows; refuses frozen rows unless asked to report them.</summary>
+    private static (List<long> Distinct, float[] Sums, List<RejectedRow> Rejected) PreparePush(
+        ViewChain chain, PushKind kind, ReadOnlySpan<long> ids, ReadOnlySpan<float> values, bool reportFrozen)
+    {
+        var dim = chain.Dim;
+        if (!Enum.IsDefined(kind)) throw new StoreException(StoreError.InvalidArgument, $"unknown push kind {kind}");
+        if (values.Length != ids.Length * dim)
+            throw new StoreException(StoreError.InvalidArgument,
+                $"values hold {values.Length} floats; {ids.Length} rows of dimension {dim} need {ids.Length * dim}");
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new StoreException(StoreError.InvalidArgument, $"value {i % dim} of row {ids[i / dim]} is {values[i]}: updates must be finite");
+
+        var index = new Dictionary<long, int>();
+        var distinct = new List<long>();
+        var rejected = new List<RejectedRow>();
+        foreach (var id in ids)
+        {
+            if (index.ContainsKey(id)) continue;
+            var reason = id == PadRowId ? "the padding row is never trainable"
+                : chain.PositionOfOwner(id) < 0 ? null
+                : IsTrainable(chain, id) ? "" : $"view '{chain.View.Name}' ({chain.View.Mode}) may not train this row";
+            if (reason is null) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
+            if (reason.Length > 0)
+            {
+                index[id] = -1;
+                rejected.Add(new RejectedRow(id, reason));
+                continue;
+            }
+            index[id] = distinct.Count;
+            distinct.Add(id);
+        }
+        if (rejected.Count > 0 && !reportFrozen)
+            throw new StoreException(StoreError.FailedPrecondition,
+                $"push refused, nothing applied: {rejected.Count} row(s) are not trainable through view '{chain.View.Name}', e.g. row {rejected[0].Id}: {rejected[0].Reason}");
+
+        var sums = new float[distinct.Count * dim];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var slot = index[ids[i]];
+            if (slot < 0) continue;
+            var target = sums.AsSpan(slot * dim, dim);
+            var source = values.Slice(i * dim, dim);
+            if (kind == PushKind.Assign) source.CopyTo(target);
+            else for (var d = 0; d < dim; d++) target[d] += source[d];
+        }
+        return (distinct, sums, rejected);
+    }
+
+    /// <summary>Updates the view's own record of a row, copying the inherited one first when there is none yet.</summary>
+    private bool ApplyToRow(ViewChain chain, long id, RowUpdater updater, byte[] scratch)
+    {
+        var space = chain.View.Space;
+        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
+        Keys.WriteRowKey(key, space, id);
+        var outcome = _records.Update(key, default, updater, scratch);
+        if (outcome == UpdateOutcome.NotFound && Keys.OwnerOf(id) != space)
+        {
+            var sourceRecord = new byte[scratch.Length];
+            var parent = ParentChain(chain);
+            if (ReadRecord(parent, id, sourceRecord) == NotReadable) return false;
+            var copy = RowRecord.Create(0, RowOrigin.Copy, RowRecord.Token(sourceRecord), RowRecord.Vector((ReadOnlySpan<byte>)sourceRecord), chain.Slots);
+            outcome = _records.Update(key, copy, updater, scratch);
+            if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
+        }
+        if (outcome == UpdateOutcome.NotFound) return false;
+        _wal.AppendSet(key, scratch.AsSpan(0, RowRecord.UsedLength(scratch)));
+        return true;
+    }
+
+    /// <summary>The chain without its first view: what the view inherits.</summary>
+    private static ViewChain ParentChain(ViewChain chain) => new()
+    {
+        View = chain.View,
+        Table = chain.Table,
+        Spaces = chain.Spaces[1..],
+        MayHoldCopies = chain.MayHoldCopies[1..],
+        Slots = chain.Slots,
+    };
+}
