@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using EmbeddingStore.Core.Storage;
 
 namespace EmbeddingStore.Core;
