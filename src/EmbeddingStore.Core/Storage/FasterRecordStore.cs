@@ -18,8 +18,12 @@ internal sealed class FasterRecordStore : IRecordStore
     private readonly ThreadLocal<Session> _sessions;
     private readonly ILogger _logger;
 
-    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger)
+    /// <summary>Without a disk, pages pushed out of memory would be lost: writes stop short of that instead.</summary>
+    private readonly long _inMemoryLimit;
+
+    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger, long inMemoryLimit)
     {
+        _inMemoryLimit = inMemoryLimit;
         _kv = kv;
         _device = device;
         _logger = logger;
@@ -45,7 +49,7 @@ internal sealed class FasterRecordStore : IRecordStore
         var buckets = Math.Max(1 << 10, options.IndexBuckets);
         var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.LockTable);
-        var store = new FasterRecordStore(kv, device, logger);
+        var store = new FasterRecordStore(kv, device, logger, options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue);
         if (!options.InMemory && HasCheckpoint(checkpointDir))
         {
             // FASTER would silently start empty if it found nothing; a folder with checkpoints that fail to load is an error.
@@ -75,8 +79,16 @@ internal sealed class FasterRecordStore : IRecordStore
         }
     }
 
+    private void EnsureRoom()
+    {
+        if (LogBytes > _inMemoryLimit)
+            throw new StoreException(StoreError.ResourceExhausted,
+                $"the in-memory store is full ({LogBytes >> 20} MiB of log): start it with a larger --memory-mb, or on disk");
+    }
+
     public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        EnsureRoom();
         var session = _sessions.Value!;
         fixed (byte* k = key)
         fixed (byte* v = value)
@@ -90,6 +102,7 @@ internal sealed class FasterRecordStore : IRecordStore
 
     public unsafe UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage)
     {
+        if (!initial.IsEmpty) EnsureRoom();
         var session = _sessions.Value!;
         fixed (byte* k = key)
         fixed (byte* i = initial)

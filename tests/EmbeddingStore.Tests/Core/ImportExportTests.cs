@@ -98,4 +98,18 @@ public class ImportExportTests
             new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), VectorFormat.Auto, "big.txt", text.Length, null, cts.Token));
         Assert.Empty(t.Store.ListTables());
     }
+
+    [Fact]
+    public async Task Import_InMemoryStoreTooSmall_ResourceExhaustedAndNoTable()
+    {
+        var options = new StoreOptions { DataDir = "unused", InMemory = true, MemoryBudgetBytes = 1 << 20, PageSizeBits = 16, IndexBuckets = 1 << 12 };
+        await using var store = await Store.OpenAsync(options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, default);
+        var text = new StringBuilder("20000 16\n");
+        for (var i = 0; i < 20000; i++) text.Append($"w{i} 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n");
+        var e = await Assert.ThrowsAsync<StoreException>(() => store.ImportAsync("big",
+            new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), VectorFormat.Auto, "big.txt", text.Length, null, default));
+        Assert.Equal(StoreError.ResourceExhausted, e.Error);
+        Assert.Contains("--memory-mb", e.Message);
+        Assert.Empty(store.ListTables());
+    }
 }
