@@ -23,7 +23,9 @@ public static class TrainingCurves
         loss.LegendText = "train loss (right axis)";
         loss.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Right.Label.Text = "cross-entropy";
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
+        // Outside the data area: the curves cross every corner of it.
+        plot.ShowLegend(Edge.Bottom);
         plot.SavePng(path, 800, 500);
     }
 
