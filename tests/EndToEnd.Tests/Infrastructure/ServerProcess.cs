@@ -107,9 +107,14 @@ public sealed class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>Removes the data folder; call when the test no longer needs to restart on it.</summary>
+    /// <summary>Stops the process if it still runs (it writes to the folder until then) and removes the data folder.</summary>
     public void DeleteData()
     {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
         if (Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true);
     }
 }
