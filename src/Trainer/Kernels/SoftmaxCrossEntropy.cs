@@ -48,11 +48,7 @@ public static class SoftmaxCrossEntropy
         for (int b = Work.Start(thread, threads, batch); b < end; b++)
         {
             int o = b * classes;
-            int best = 0;
-            float max = logits[o];
-            for (int k = 1; k < classes; k++) if (logits[o + k] > max) { max = logits[o + k]; best = k; }
-            float sum = 0f;
-            for (int k = 0; k < classes; k++) sum += MathF.Exp(logits[o + k] - max);
+            float sum = ExpSum(logits, o, classes, out int best, out float max);
             int label = labels[b];
             loss[b] = MathF.Log(sum) + max - logits[o + label];
             for (int k = 0; k < classes; k++)
@@ -68,14 +64,21 @@ public static class SoftmaxCrossEntropy
         for (int b = Work.Start(thread, threads, batch); b < end; b++)
         {
             int o = b * classes;
-            int best = 0;
-            float max = logits[o];
-            for (int k = 1; k < classes; k++) if (logits[o + k] > max) { max = logits[o + k]; best = k; }
-            float sum = 0f;
-            for (int k = 0; k < classes; k++) sum += MathF.Exp(logits[o + k] - max);
+            float sum = ExpSum(logits, o, classes, out int best, out float max);
             for (int k = 0; k < classes; k++) probabilities[o + k] = MathF.Exp(logits[o + k] - max) / sum;
             predictions[b] = best;
         }
+    }
+
+    /// <summary>Arg-max, max and the sum of exp(logit - max) of one row: the shared start of both kernels.</summary>
+    private static float ExpSum(ArrayView<float> logits, int o, int classes, out int best, out float max)
+    {
+        best = 0;
+        max = logits[o];
+        for (int k = 1; k < classes; k++) if (logits[o + k] > max) { max = logits[o + k]; best = k; }
+        float sum = 0f;
+        for (int k = 0; k < classes; k++) sum += MathF.Exp(logits[o + k] - max);
+        return sum;
     }
 }
 
