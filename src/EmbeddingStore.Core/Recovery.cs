@@ -9,6 +9,7 @@ namespace EmbeddingStore.Core;
 /// </summary>
 internal static class Recovery
 {
+    /// <summary>Replayed counts the log entries that were newer than the checkpoint, i.e. that changed something.</summary>
     public sealed record Result(Catalog Catalog, long Version, long Replayed);
 
     public static Result Run(IRecordStore records, WriteAheadLog wal)
@@ -23,7 +24,8 @@ internal static class Recovery
             return length < 0 ? -1 : BitConverter.ToInt64(current);
         }
 
-        var replayed = wal.Replay(
+        long replayed = 0;
+        wal.Replay(
             (key, value) =>
             {
                 var version = BitConverter.ToInt64(value);
@@ -31,13 +33,16 @@ internal static class Recovery
                 var stored = StoredVersion(key);
                 if (stored >= version) return;
                 records.Upsert(key, value);
+                replayed++;
                 if (stored < 0 && key[0] == Keys.Row) Count(created, key, value);
             },
             (key, version) =>
             {
                 maxVersion = Math.Max(maxVersion, version);
                 var stored = StoredVersion(key);
-                if (stored >= 0 && stored <= version) records.Delete(key);
+                if (stored < 0 || stored > version) return;
+                records.Delete(key);
+                replayed++;
             });
 
         var catalog = new Catalog();

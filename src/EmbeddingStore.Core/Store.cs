@@ -51,7 +51,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         var recovery = Recovery.Run(records, wal);
         var store = new Store(records, wal, recovery.Catalog, recovery.Version, options, logger);
         store.DiscardUnfinishedImports();
-        logger.LogInformation("Store opened in {Ms} ms: {Tables} tables, {Views} views, {Entries} log entries replayed, version {Version}",
+        logger.LogInformation("Store opened in {Ms} ms: {Tables} tables, {Views} views, {Entries} log entries applied, version {Version}",
             started.ElapsedMilliseconds, recovery.Catalog.Tables.Count, recovery.Catalog.Views.Count, recovery.Replayed, recovery.Version);
         if (recovery.Replayed > 0) await store.CheckpointAsync(cancellationToken);
         store.StartLoops();
