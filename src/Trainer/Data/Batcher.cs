@@ -35,25 +35,35 @@ public static class Batcher
     public static int Positions(int maxLength, int filterMax) => maxLength + 2 * (filterMax - 1);
 
     /// <summary>
-    /// The example indices of each batch. With <paramref name="fillLastBatch"/>, as in Kim's code, the set is
-    /// topped up with randomly chosen repeats so every batch is full; otherwise the last batch may be short.
+    /// The example indices of each batch, shuffled when <paramref name="shuffle"/> is given. With
+    /// <paramref name="fillLastBatch"/>, as in Kim's code, the set is topped up with repeats so every batch is
+    /// full; otherwise (evaluation) the last batch may be short.
     /// </summary>
     public static List<int[]> Order(IReadOnlyList<int> examples, int batchSize, Random? shuffle, bool fillLastBatch)
     {
-        var order = examples.ToList();
-        if (shuffle is not null)
-        {
-            var array = order.ToArray();
-            shuffle.Shuffle(array);
-            order = [.. array];
-        }
-        if (fillLastBatch && order.Count % batchSize != 0)
-        {
-            var random = shuffle ?? new Random(0);
-            var missing = batchSize - order.Count % batchSize;
-            for (var i = 0; i < missing; i++) order.Add(examples[random.Next(examples.Count)]);
-        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var order = examples.ToArray();
+        shuffle?.Shuffle(order);
+        var missing = (batchSize - order.Length % batchSize) % batchSize;
+        if (fillLastBatch && missing > 0 && order.Length > 0)
+            order = [.. order, .. Repeats(examples, missing, shuffle ?? new Random(0))];
         return order.Chunk(batchSize).ToList();
+    }
+
+    /// <summary>
+    /// Kim's repeats: the front of a fresh permutation, so no example is repeated twice while others are not
+    /// repeated at all. A set smaller than the shortfall is cycled through.
+    /// </summary>
+    private static List<int> Repeats(IReadOnlyList<int> examples, int count, Random random)
+    {
+        var repeats = new List<int>(count);
+        while (repeats.Count < count)
+        {
+            var permutation = examples.ToArray();
+            random.Shuffle(permutation);
+            repeats.AddRange(permutation.Take(count - repeats.Count));
+        }
+        return repeats;
     }
 
     /// <summary>

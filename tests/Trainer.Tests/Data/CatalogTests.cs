@@ -25,6 +25,15 @@ public class CatalogTests
     }
 
     [Fact]
+    public void Load_Mr_OneSetForCrossValidation()
+    {
+        var d = DatasetCatalog.Load("MR", Sentences);
+        Assert.Equal((10662, 2, 56), (d.Train.Count, d.Classes, d.MaxLength));
+        Assert.Null(d.Dev);
+        Assert.Null(d.Test);
+    }
+
+    [Fact]
     public void Load_UnknownName_SaysWhatExists() =>
         Assert.Contains("mr, sst2, trec", Assert.Throws<DataFileException>(() => DatasetCatalog.Load("imdb", Sentences)).Message);
 }

