@@ -26,6 +26,11 @@ public static class ServerCommandLine
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => defaults.Port };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => defaults.Host };
         var dataDir = new Option<string>("--data-dir") { Description = "Folder for the log, checkpoints and write-ahead log", DefaultValueFactory = _ => defaults.DataDir };
+        host.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!ServerOptions.TryParseHost(value, out _)) result.AddError($"--host: '{value}' is not an IP address or 'localhost'");
+        });
         var importDir = new Option<string?>("--import-dir") { Description = "The only folder ImportFile reads from (default: DATA_DIR/import)" };
         var memory = new Option<int>("--memory-mb") { Description = "Memory for the in-memory part of the store's log", DefaultValueFactory = _ => defaults.MemoryMb };
         var checkpoint = new Option<int>("--checkpoint-interval") { Description = "Seconds between checkpoints (0: only on request and at shutdown)", DefaultValueFactory = _ => defaults.CheckpointIntervalSeconds };

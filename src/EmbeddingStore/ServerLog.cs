@@ -21,6 +21,9 @@ internal static partial class ServerLog
     [LoggerMessage(6, LogLevel.Information, "Import of {Source} into table {Table} finished: {Rows} rows of {Dim} dims, {Megabytes:F1} MB in {Seconds:F1} s ({MegabytesPerSecond:F1} MB/s)")]
     public static partial void ImportFinished(ILogger logger, string source, string table, long rows, int dim, double megabytes, double seconds, double megabytesPerSecond);
 
+    [LoggerMessage(9, LogLevel.Information, "Import of {Source} into table {Table} started ({Megabytes:F1} MB announced; 0 when unknown)")]
+    public static partial void ImportStarted(ILogger logger, string source, string table, double megabytes);
+
     [LoggerMessage(7, LogLevel.Error, "{Method} failed")]
     public static partial void CallFailed(ILogger logger, string method, Exception exception);
 

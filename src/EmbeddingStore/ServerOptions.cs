@@ -1,3 +1,4 @@
+using System.Net;
 using EmbeddingStore.Core;
 
 namespace EmbeddingStore.Server;
@@ -15,6 +16,24 @@ public sealed record ServerOptions
     public int WalFlushMs { get; init; } = 100;
     public bool InMemory { get; init; }
     public StoreLimits Limits { get; init; } = new();
+
+    /// <summary>
+    /// The address to bind: an IP literal, or "localhost" for the IPv4 loopback. Other host names are refused
+    /// rather than resolved, because a name that resolves to several addresses would bind an arbitrary one.
+    /// </summary>
+    public static bool TryParseHost(string? host, out IPAddress address)
+    {
+        if (host is "localhost")
+        {
+            address = IPAddress.Loopback;
+            return true;
+        }
+        return IPAddress.TryParse(host, out address!);
+    }
+
+    public IPAddress ListenAddress => TryParseHost(Host, out var address)
+        ? address
+        : throw new ArgumentException($"host '{Host}' is not an IP address or 'localhost'");
 
     public string ResolvedImportDir => Path.GetFullPath(ImportDir ?? Path.Combine(DataDir, "import"));
 

@@ -21,8 +21,7 @@ public static class StoreServer
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var address = options.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
-            kestrel.Listen(address, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(options.ListenAddress, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Limits.MaxRequestBodySize = null;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -54,7 +53,7 @@ public static class StoreServer
         var app = Build(options);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmbeddingStore");
         ServerLog.Starting(logger, Path.GetFullPath(options.DataDir), options.ResolvedImportDir, options.MemoryMb, options.CheckpointIntervalSeconds);
-        if (IPAddress.TryParse(options.Host, out var ip) && !IPAddress.IsLoopback(ip)) ServerLog.NotLoopback(logger, options.Host);
+        if (!IPAddress.IsLoopback(options.ListenAddress)) ServerLog.NotLoopback(logger, options.Host);
         else ServerLog.OpenOnLoopback(logger);
         await app.StartAsync(cancellationToken);
         Console.WriteLine($"EmbeddingStore listening on http://{options.Host}:{options.Port}");

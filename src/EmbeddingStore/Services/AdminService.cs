@@ -73,6 +73,7 @@ public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<
         string sourceName, long totalBytes, Func<ImportProgress, Task> send, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        ServerLog.ImportStarted(logger, sourceName, table, Math.Max(0, totalBytes) / 1e6);
         var updates = Channel.CreateBounded<CoreProgress>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
         var import = store.ImportAsync(table, source, format, sourceName, totalBytes,
             new ChannelProgress(updates.Writer), cancellationToken);
