@@ -13,7 +13,7 @@ public sealed partial class EmbeddingStoreClient
     {
         var request = new ResolveRequest { View = view, UnknownPolicy = policy };
         request.Tokens.AddRange(tokens);
-        var response = await Rows.ResolveAsync(request, cancellationToken: cancellationToken);
+        var response = await Rows.ResolveAsync(request, Unary(cancellationToken));
         return [.. response.Ids];
     }
 
@@ -27,7 +27,7 @@ public sealed partial class EmbeddingStoreClient
     {
         var request = new PullRequest { View = view };
         request.Ids.AddRange(ids.ToArray());
-        var response = await Rows.PullAsync(request, cancellationToken: cancellationToken);
+        var response = await Rows.PullAsync(request, Unary(cancellationToken));
         VectorPacking.Unpack(response.Vectors, ids.Length, response.Dim, destination.Span);
         return [.. response.Rows];
     }
@@ -38,7 +38,7 @@ public sealed partial class EmbeddingStoreClient
     {
         var request = new PullRequest { View = view };
         request.Ids.AddRange(ids);
-        var response = await Rows.PullAsync(request, cancellationToken: cancellationToken);
+        var response = await Rows.PullAsync(request, Unary(cancellationToken));
         var vectors = new float[ids.Count * response.Dim];
         VectorPacking.Unpack(response.Vectors, ids.Count, response.Dim, vectors);
         return (vectors, response.Dim, [.. response.Rows]);
@@ -76,7 +76,7 @@ public sealed partial class EmbeddingStoreClient
     public async Task<PushResponse> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
         OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, CancellationToken cancellationToken = default)
     {
-        return await Rows.PushAsync(BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability), cancellationToken: cancellationToken);
+        return await Rows.PushAsync(BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability), Unary(cancellationToken));
     }
 
     /// <summary>Builds the Push message; the values are copied once, straight into the request's bytes.</summary>
@@ -101,6 +101,6 @@ public sealed partial class EmbeddingStoreClient
     {
         var request = new PullRequest { View = view, UnknownPolicy = policy };
         request.Tokens.AddRange(tokens);
-        return await Rows.PullAsync(request, cancellationToken: cancellationToken);
+        return await Rows.PullAsync(request, Unary(cancellationToken));
     }
 }

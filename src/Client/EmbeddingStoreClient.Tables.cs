@@ -61,19 +61,19 @@ public sealed partial class EmbeddingStoreClient
     /// <summary>Creates an empty table of dimension <paramref name="dim"/> (1..4096).</summary>
     /// <exception cref="RpcException">ALREADY_EXISTS or INVALID_ARGUMENT.</exception>
     public async Task<TableInfo> CreateTableAsync(string name, int dim, CancellationToken cancellationToken = default) =>
-        await Admin.CreateTableAsync(new CreateTableRequest { Name = name, Dim = dim }, cancellationToken: cancellationToken);
+        await Admin.CreateTableAsync(new CreateTableRequest { Name = name, Dim = dim }, Unary(cancellationToken));
 
     /// <summary>Lists every table.</summary>
     public async Task<IReadOnlyList<TableInfo>> ListTablesAsync(CancellationToken cancellationToken = default) =>
-        (await Admin.ListTablesAsync(new ListTablesRequest(), cancellationToken: cancellationToken)).Tables;
+        (await Admin.ListTablesAsync(new ListTablesRequest(), Unary(cancellationToken))).Tables;
 
     /// <summary>Describes one table.</summary>
     /// <exception cref="RpcException">NOT_FOUND.</exception>
     public async Task<TableInfo> DescribeTableAsync(string name, CancellationToken cancellationToken = default) =>
-        await Admin.DescribeTableAsync(new DescribeTableRequest { Name = name }, cancellationToken: cancellationToken);
+        await Admin.DescribeTableAsync(new DescribeTableRequest { Name = name }, Unary(cancellationToken));
 
     /// <summary>Deletes a table and returns the number of records removed.</summary>
     /// <exception cref="RpcException">NOT_FOUND, or FAILED_PRECONDITION while views still read it.</exception>
     public async Task<long> DeleteTableAsync(string name, CancellationToken cancellationToken = default) =>
-        (await Admin.DeleteTableAsync(new DeleteTableRequest { Name = name }, cancellationToken: cancellationToken)).RecordsRemoved;
+        (await Admin.DeleteTableAsync(new DeleteTableRequest { Name = name }, Unary(cancellationToken))).RecordsRemoved;
 }

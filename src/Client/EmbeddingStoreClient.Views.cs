@@ -11,7 +11,7 @@ public sealed partial class EmbeddingStoreClient
     /// <summary>Creates a view over a table or another view.</summary>
     /// <exception cref="RpcException">ALREADY_EXISTS, NOT_FOUND (parent) or INVALID_ARGUMENT (bad option).</exception>
     public async Task<ViewInfo> CreateViewAsync(CreateViewRequest request, CancellationToken cancellationToken = default) =>
-        await Admin.CreateViewAsync(request, cancellationToken: cancellationToken);
+        await Admin.CreateViewAsync(request, Unary(cancellationToken));
 
     /// <inheritdoc cref="CreateViewAsync(CreateViewRequest, CancellationToken)"/>
     public Task<ViewInfo> CreateViewAsync(ViewOptions options, CancellationToken cancellationToken = default) =>
@@ -19,17 +19,17 @@ public sealed partial class EmbeddingStoreClient
 
     /// <summary>Lists views, only those over <paramref name="table"/> (at any depth) when given.</summary>
     public async Task<IReadOnlyList<ViewInfo>> ListViewsAsync(string? table = null, CancellationToken cancellationToken = default) =>
-        (await Admin.ListViewsAsync(new ListViewsRequest { Table = table ?? "" }, cancellationToken: cancellationToken)).Views;
+        (await Admin.ListViewsAsync(new ListViewsRequest { Table = table ?? "" }, Unary(cancellationToken))).Views;
 
     /// <summary>Describes one view.</summary>
     /// <exception cref="RpcException">NOT_FOUND.</exception>
     public async Task<ViewInfo> DescribeViewAsync(string name, CancellationToken cancellationToken = default) =>
-        await Admin.DescribeViewAsync(new DescribeViewRequest { Name = name }, cancellationToken: cancellationToken);
+        await Admin.DescribeViewAsync(new DescribeViewRequest { Name = name }, Unary(cancellationToken));
 
     /// <summary>Deletes a view and its own rows; returns the number of records removed.</summary>
     /// <exception cref="RpcException">NOT_FOUND, or FAILED_PRECONDITION while other views are layered over it.</exception>
     public async Task<long> DeleteViewAsync(string name, CancellationToken cancellationToken = default) =>
-        (await Admin.DeleteViewAsync(new DeleteViewRequest { Name = name }, cancellationToken: cancellationToken)).RecordsRemoved;
+        (await Admin.DeleteViewAsync(new DeleteViewRequest { Name = name }, Unary(cancellationToken))).RecordsRemoved;
 
     /// <summary>
     /// Streams everything <paramref name="view"/> reads, as a word2vec file, into <paramref name="destination"/>.
@@ -55,5 +55,5 @@ public sealed partial class EmbeddingStoreClient
 
     /// <summary>Takes a checkpoint and returns once it is on disk.</summary>
     public async Task<CheckpointResponse> CheckpointAsync(CancellationToken cancellationToken = default) =>
-        await Admin.CheckpointAsync(new CheckpointRequest(), cancellationToken: cancellationToken);
+        await Admin.CheckpointAsync(new CheckpointRequest(), Unary(cancellationToken));
 }

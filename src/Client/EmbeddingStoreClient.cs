@@ -13,7 +13,7 @@ namespace EmbeddingStore.Client;
 public sealed partial class EmbeddingStoreClient : IDisposable
 {
     /// <summary>Message size limit both ways: a Pull of many 300-d rows easily exceeds gRPC's 4 MiB default.</summary>
-    public const int MaxMessageBytes = 128 * 1024 * 1024;
+    public const int MaxMessageBytes = 256 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
     private readonly bool _ownsChannel;
@@ -39,6 +39,14 @@ public sealed partial class EmbeddingStoreClient : IDisposable
 
     /// <summary>The server's address, as the channel sees it.</summary>
     public string Address => _channel.Target;
+
+    /// <summary>
+    /// Deadline for each unary call (Resolve, Pull, Push, create/list/describe/delete, Checkpoint); null waits as long as
+    /// the cancellation token allows. Unlike a cancelled token, the deadline travels to the server, which stops work
+    /// nobody waits for, and an expired one fails with DEADLINE_EXCEEDED. Imports and exports are not bounded by it:
+    /// their length grows with the file, so cancel them through their token.
+    /// </summary>
+    public TimeSpan? CallTimeout { get; init; }
 
     /// <summary>The raw generated stub of the Admin service, for calls the typed API does not cover.</summary>
     public Admin.AdminClient Admin { get; }
@@ -72,6 +80,9 @@ public sealed partial class EmbeddingStoreClient : IDisposable
         }
         throw new TimeoutException($"embedding store at {Address} was not serving after {timeout.TotalSeconds:0.#} s (last: {last})");
     }
+
+    private CallOptions Unary(CancellationToken cancellationToken) =>
+        new(deadline: CallTimeout is { } timeout ? DateTime.UtcNow + timeout : null, cancellationToken: cancellationToken);
 
     public void Dispose()
     {

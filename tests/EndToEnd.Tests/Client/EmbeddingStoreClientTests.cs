@@ -63,6 +63,29 @@ public class EmbeddingStoreClientTests
     }
 
     [Fact]
+    public async Task CallTimeout_SendsDeadlineWithUnaryCall()
+    {
+        var (client, handler) = Fake(new TableInfo { Name = "t" }, TimeSpan.FromSeconds(30));
+
+        await client.DescribeTableAsync("t");
+
+        var sent = handler.Calls.Single().Timeout;
+        Assert.NotNull(sent);
+        Assert.InRange(GrpcTimeout(sent), TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task NoCallTimeout_SendsNoDeadline()
+    {
+        var (client, handler) = Fake(new ResolveResponse { Ids = { 7 } });
+
+        var ids = await client.ResolveAsync("v", ["the"]);
+
+        Assert.Equal([7L], ids);
+        Assert.Null(handler.Calls.Single().Timeout);
+    }
+
+    [Fact]
     public async Task WaitForServing_NobodyListening_TimesOutNamingAddress()
     {
         using var client = new EmbeddingStoreClient("http://127.0.0.1:1");
@@ -74,10 +97,26 @@ public class EmbeddingStoreClientTests
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
     }
 
-    private static (EmbeddingStoreClient, FakeGrpcHandler) Fake(IMessage reply)
+    private static (EmbeddingStoreClient, FakeGrpcHandler) Fake(IMessage reply, TimeSpan? callTimeout = null)
     {
         var handler = new FakeGrpcHandler((_, _) => reply);
         var channel = GrpcChannel.ForAddress("http://fake", new GrpcChannelOptions { HttpHandler = handler });
-        return (new EmbeddingStoreClient(channel), handler);
+        return (new EmbeddingStoreClient(channel) { CallTimeout = callTimeout }, handler);
+    }
+
+    // The grpc-timeout header: an integer of at most 8 digits, then its unit (Hours, Minutes, Seconds, milli, micro, nano).
+    private static TimeSpan GrpcTimeout(string header)
+    {
+        var amount = long.Parse(header[..^1], System.Globalization.CultureInfo.InvariantCulture);
+        return header[^1] switch
+        {
+            'H' => TimeSpan.FromHours(amount),
+            'M' => TimeSpan.FromMinutes(amount),
+            'S' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMilliseconds(amount),
+            'u' => TimeSpan.FromMicroseconds(amount),
+            'n' => TimeSpan.FromTicks(amount / 100),
+            var unit => throw new FormatException($"grpc-timeout '{header}' has unknown unit '{unit}'"),
+        };
     }
 }

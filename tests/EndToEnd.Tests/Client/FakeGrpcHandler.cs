@@ -11,7 +11,7 @@ namespace EndToEnd.Tests.Client;
 /// </summary>
 internal sealed class FakeGrpcHandler(Func<string, byte[], IMessage> reply) : HttpMessageHandler
 {
-    public List<(string Method, byte[] Request)> Calls { get; } = [];
+    public List<(string Method, byte[] Request, string? Timeout)> Calls { get; } = [];
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
@@ -19,7 +19,8 @@ internal sealed class FakeGrpcHandler(Func<string, byte[], IMessage> reply) : Ht
         // gRPC framing: 1 byte compressed flag, 4 bytes big-endian length, then the message.
         var message = framed[5..(5 + BinaryPrimitives.ReadInt32BigEndian(framed.AsSpan(1)))];
         var method = request.RequestUri!.AbsolutePath;
-        Calls.Add((method, message));
+        var timeout = request.Headers.TryGetValues("grpc-timeout", out var values) ? values.Single() : null;
+        Calls.Add((method, message, timeout));
 
         var body = reply(method, message).ToByteArray();
         var frame = new byte[5 + body.Length];
