@@ -137,6 +137,21 @@ public sealed class SimdCnnTests(AcceleratorFixture fixture) : DeviceTest(fixtur
     }
 
     [Fact]
+    public void TrainStep_AfterTheLargestBatch_AllocatesNothing()
+    {
+        var config = OddConfig(2);
+        using var model = new SimdCnn(config, workers: 1); // several workers add the thread pool's bookkeeping
+        var random = new Random(5);
+        var (large, small) = (MakeBatch(random, config, 6), MakeBatch(random, config, 4));
+        var grad = new float[Rows * config.Dim];
+        model.TrainStep(large.Rows, Rows, large.Index, large.Labels, large.Static, grad);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) model.TrainStep(small.Rows, Rows, small.Index, small.Labels, small.Static, grad);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Checkpoint_SaveThenLoad_RestoresParametersAndStep()
     {
         var config = OddConfig(1);
