@@ -1,5 +1,8 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using EmbeddingStore.Core;
+using EmbeddingStore.Server.Limits;
+using EmbeddingStore.Server.Security;
 using EmbeddingStore.Server.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -21,7 +24,11 @@ public static class StoreServer
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(options.ListenAddress, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(options.ListenAddress(), options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (options.UsesTls) listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCert!, options.TlsKey));
+            });
             kestrel.Limits.MaxRequestBodySize = null;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -30,9 +37,12 @@ public static class StoreServer
             Store.OpenAsync(options.ToStoreOptions(), sp.GetRequiredService<ILoggerFactory>(), cancellationToken));
         builder.Services.AddSingleton<StoreHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHost>());
+        builder.Services.AddSingleton<ImportSlots>();
+        if (options.KeyFile is not null) builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<ErrorInterceptor>();
+            if (options.KeyFile is not null) grpc.Interceptors.Add<AuthInterceptor>();
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
         });
@@ -41,6 +51,8 @@ public static class StoreServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Read now, so that a bad key file stops the start instead of the first call.
+        if (options.KeyFile is not null) app.Services.GetRequiredService<KeyRing>();
         app.MapGrpcService<AdminService>();
         app.MapGrpcService<RowsService>();
         app.MapGrpcHealthChecksService();
@@ -50,14 +62,35 @@ public static class StoreServer
 
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
-        var app = Build(options);
+        if (options.Problem() is { } problem)
+        {
+            await Console.Error.WriteLineAsync("error: " + problem);
+            return 2;
+        }
+        WebApplication app;
+        try { app = Build(options); }
+        catch (Exception e) when (e is KeyFileException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            return 2;
+        }
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EmbeddingStore");
         ServerLog.Starting(logger, Path.GetFullPath(options.DataDir), options.ResolvedImportDir, options.MemoryMb, options.CheckpointIntervalSeconds);
-        if (!IPAddress.IsLoopback(options.ListenAddress)) ServerLog.NotLoopback(logger, options.Host);
-        else ServerLog.OpenOnLoopback(logger);
+        LogSecurity(logger, options, app.Services.GetService<KeyRing>());
         await app.StartAsync(cancellationToken);
-        Console.WriteLine($"EmbeddingStore listening on http://{options.Host}:{options.Port}");
+        Console.WriteLine($"EmbeddingStore listening on {(options.UsesTls ? "https" : "http")}://{options.Host}:{options.Port}");
         await app.WaitForShutdownAsync(cancellationToken);
         return Environment.ExitCode;
+    }
+
+    private static void LogSecurity(ILogger logger, ServerOptions options, KeyRing? keys)
+    {
+        var access = keys is null ? "open: no API keys" : $"{keys.Count} API keys from {keys.FilePath}";
+        var transport = options.UsesTls ? "TLS" : "plain text";
+        ServerLog.Security(logger, access, transport, options.Host);
+        if (IPAddress.IsLoopback(options.ListenAddress()) || (keys is not null && options.UsesTls)) return;
+        var missing = string.Join(" and ", new[] { keys is null ? "API keys" : null, options.UsesTls ? null : "TLS" }.OfType<string>());
+        ServerLog.InsecureNotLoopback(logger, options.Host, missing,
+            keys is null ? "read and write every view" : "read the keys and vectors on the wire");
     }
 }
