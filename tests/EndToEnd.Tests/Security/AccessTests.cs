@@ -126,6 +126,20 @@ public class AccessTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task Cli_WithKeyAndCaCertificate_Works_WithoutKey_Unauthenticated()
+    {
+        var ok = await CliRunner.EmbstoreAsync(Server.Address, "--api-key", fixture.Key("reader"), "--ca-cert", fixture.Certificates.CaFile, "tables");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("base", ok.StdOut);
+        var fromEnvironment = await CliRunner.RunAsync("Cli", "embstore", ["--address", Server.Address, "--ca-cert", fixture.Certificates.CaFile, "tables"],
+            environment: new Dictionary<string, string> { ["EMBSTORE_API_KEY"] = fixture.Key("reader") });
+        Assert.Equal(0, fromEnvironment.ExitCode);
+        var refused = await CliRunner.EmbstoreAsync(Server.Address, "--ca-cert", fixture.Certificates.CaFile, "tables");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Unauthenticated", refused.StdErr);
+    }
+
+    [Fact]
     public async Task KeyFileChanged_NewKeyWorks_BadFileKeepsThePreviousKeys()
     {
         var newKey = "esk_" + Guid.NewGuid().ToString("N");
