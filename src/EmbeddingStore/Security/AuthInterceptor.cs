@@ -49,13 +49,14 @@ public sealed class AuthInterceptor(KeyRing keys, StoreHost host) : Interceptor
         context.UserState[CallerIdentity.KeyItem] = key;
         if (!MethodScopes.Rules.TryGetValue(method, out var rule))
             throw Denied($"{method} has no access rule; no key may call it");
-        var scope = rule.Scope(request, () => host.Store);
-        var name = method[(method.LastIndexOf('/') + 1)..];
-        if (!key.Has(scope))
-            throw Denied($"key '{key.Name}' lacks the {scope.ToString().ToLowerInvariant()} scope that {name} needs");
+        // Views first: the scope of a Resolve or Pull may depend on the view's settings, which only a key allowed
+        // that view may learn anything about.
         foreach (var view in rule.Views(request))
             if (!key.CoversView(view))
-                throw Denied($"key '{key.Name}' may not use view '{view}' ({name} needs {scope.ToString().ToLowerInvariant()})");
+                throw Denied($"key '{key.Name}' may not use view '{view}'");
+        var scope = rule.Scope(request, () => host.Store);
+        if (!key.Has(scope))
+            throw Denied($"key '{key.Name}' lacks the {scope.ToString().ToLowerInvariant()} scope that {method[(method.LastIndexOf('/') + 1)..]} needs");
     }
 
     private ApiKey Authenticate(ServerCallContext context)

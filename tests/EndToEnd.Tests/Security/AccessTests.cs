@@ -106,6 +106,10 @@ public class AccessTests(SecuredServerFixture fixture)
         Assert.Equal(existing.Status.Detail.Replace("team-b-model", "X"), missing.Status.Detail.Replace("team-b-missing", "X"));
         var readOther = await Assert.ThrowsAsync<RpcException>(() => teamA.PullAsync("team-b-model", fixture.TeamARows));
         Assert.Equal(StatusCode.PermissionDenied, readOther.StatusCode);
+        // A pull by token may need write (the view's default policy is CREATE); that must not tell views apart either.
+        var tokensExisting = await Assert.ThrowsAsync<RpcException>(() => teamA.PullTokensAsync("team-b-model", ["x"]));
+        var tokensMissing = await Assert.ThrowsAsync<RpcException>(() => teamA.PullTokensAsync("team-b-missing", ["x"]));
+        Assert.Equal(tokensExisting.Status.Detail.Replace("team-b-model", "X"), tokensMissing.Status.Detail.Replace("team-b-missing", "X"));
     }
 
     [Fact]
