@@ -22,12 +22,13 @@ public static class StoreServer
         // One line per request would drown the store's own messages and cost time on hot paths.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        var certificate = options.UsesTls ? LoadCertificate(options) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.ListenAddress(), options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
-                if (options.UsesTls) listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCert!, options.TlsKey));
+                if (certificate is not null) listen.UseHttps(certificate);
             });
             kestrel.Limits.MaxRequestBodySize = null;
         });
@@ -60,6 +61,16 @@ public static class StoreServer
         return app;
     }
 
+    /// <exception cref="IOException">The files are missing or do not hold a matching PEM certificate and key.</exception>
+    private static X509Certificate2 LoadCertificate(ServerOptions options)
+    {
+        try { return X509Certificate2.CreateFromPemFile(options.TlsCert!, options.TlsKey); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new IOException($"TLS certificate {options.TlsCert} with key {options.TlsKey}: {e.Message}", e);
+        }
+    }
+
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
         if (options.Problem() is { } problem)
@@ -69,7 +80,7 @@ public static class StoreServer
         }
         WebApplication app;
         try { app = Build(options); }
-        catch (Exception e) when (e is KeyFileException or IOException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is KeyFileException or IOException)
         {
             await Console.Error.WriteLineAsync("error: " + e.Message);
             return 2;
