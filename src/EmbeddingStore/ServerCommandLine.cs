@@ -36,7 +36,10 @@ public static class ServerCommandLine
         var checkpoint = new Option<int>("--checkpoint-interval") { Description = "Seconds between checkpoints (0: only on request and at shutdown)", DefaultValueFactory = _ => defaults.CheckpointIntervalSeconds };
         var flush = new Option<int>("--wal-flush-ms") { Description = "Milliseconds within which a default push reaches disk", DefaultValueFactory = _ => defaults.WalFlushMs };
         var inMemory = new Option<bool>("--in-memory") { Description = "Keep nothing on disk (tests, demos)" };
-        foreach (var option in new Option[] { port, host, dataDir, importDir, memory, checkpoint, flush, inMemory }) command.Options.Add(option);
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Port of the Prometheus endpoint GET /metrics (0: off)", DefaultValueFactory = _ => defaults.MetricsPort };
+        var logFormat = new Option<string>("--log-format") { Description = "Console log format", DefaultValueFactory = _ => defaults.LogFormat };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        foreach (var option in new Option[] { port, host, dataDir, importDir, memory, checkpoint, flush, inMemory, metricsPort, logFormat }) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => StoreServer.RunAsync(new ServerOptions
         {
             Port = parse.GetValue(port),
@@ -47,6 +50,8 @@ public static class ServerCommandLine
             CheckpointIntervalSeconds = parse.GetValue(checkpoint),
             WalFlushMs = parse.GetValue(flush),
             InMemory = parse.GetValue(inMemory),
+            MetricsPort = parse.GetValue(metricsPort),
+            LogFormat = parse.GetValue(logFormat)!,
         }, cancellationToken));
     }
 }

@@ -27,6 +27,12 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Error, "{Method} failed")]
     public static partial void CallFailed(ILogger logger, string method, Exception exception);
 
-    [LoggerMessage(8, LogLevel.Information, "Embedded mode: no authentication, listening on loopback only")]
+    [LoggerMessage(10, LogLevel.Information, "EmbeddingStore listening on {Url}")]
+    public static partial void Listening(ILogger logger, string url);
+
+    [LoggerMessage(11, LogLevel.Information, "Metrics at {Url}")]
+    public static partial void MetricsAt(ILogger logger, string url);
+
+    [LoggerMessage(8, LogLevel.Information, "Embedded mode: no authentication, bound to loopback only")]
     public static partial void OpenOnLoopback(ILogger logger);
 }

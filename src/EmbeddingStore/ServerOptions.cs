@@ -15,6 +15,10 @@ public sealed record ServerOptions
     public int CheckpointIntervalSeconds { get; init; } = 60;
     public int WalFlushMs { get; init; } = 100;
     public bool InMemory { get; init; }
+    /// <summary>Port of the Prometheus scrape endpoint (<c>GET /metrics</c>, HTTP/1.1, same address as gRPC); 0 turns it off.</summary>
+    public int MetricsPort { get; init; }
+    /// <summary>Console log format: "text" (one line per message) or "json" (one JSON object per message).</summary>
+    public string LogFormat { get; init; } = "text";
     public StoreLimits Limits { get; init; } = new();
 
     /// <summary>

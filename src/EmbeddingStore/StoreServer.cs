@@ -2,6 +2,8 @@ using System.Net;
 using EmbeddingStore.Core;
 using EmbeddingStore.Server.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace EmbeddingStore.Server;
 
@@ -11,17 +13,23 @@ public static class StoreServer
     public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+        builder.Logging.ClearProviders();
+        if (options.LogFormat == "json")
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        else
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
         // One line per request would drown the store's own messages and cost time on hot paths.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.ListenAddress, options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            if (options.MetricsPort > 0)
+                kestrel.Listen(options.ListenAddress, options.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.Limits.MaxRequestBodySize = null;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -32,11 +40,18 @@ public static class StoreServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHost>());
         builder.Services.AddGrpc(grpc =>
         {
+            // Outermost first: metrics see the status code ErrorInterceptor maps exceptions to.
+            grpc.Interceptors.Add<MetricsInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
         });
         builder.Services.AddGrpcReflection();
+        if (options.MetricsPort > 0)
+            builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("embstore")).WithMetrics(metrics => metrics
+                .AddMeter(MetricsInterceptor.MeterName, StoreMetrics.MeterName)
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHost>("store");
         configure?.Invoke(builder);
 
@@ -45,6 +60,9 @@ public static class StoreServer
         app.MapGrpcService<RowsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (options.MetricsPort > 0)
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+                context.Connection.LocalPort == options.MetricsPort && context.Request.Path == "/metrics");
         return app;
     }
 
@@ -56,7 +74,9 @@ public static class StoreServer
         if (!IPAddress.IsLoopback(options.ListenAddress)) ServerLog.NotLoopback(logger, options.Host);
         else ServerLog.OpenOnLoopback(logger);
         await app.StartAsync(cancellationToken);
-        Console.WriteLine($"EmbeddingStore listening on http://{options.Host}:{options.Port}");
+        // Scripts and tests wait for this line.
+        ServerLog.Listening(logger, $"http://{options.Host}:{options.Port}");
+        if (options.MetricsPort > 0) ServerLog.MetricsAt(logger, $"http://{options.Host}:{options.MetricsPort}/metrics");
         await app.WaitForShutdownAsync(cancellationToken);
         return Environment.ExitCode;
     }
