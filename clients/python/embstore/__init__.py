@@ -5,8 +5,8 @@
         vectors, metas = store.pull("mymodel", tokens=["good", "@user"])
         store.push("mymodel", [m.id for m in metas if m.trainable], gradients)
 """
-from embstore._stubs import pb
+from embstore._stubs import pb, pb_grpc
 from embstore.client import Client
 from embstore.subscription import Change, Subscription
 
-__all__ = ["Client", "Change", "Subscription", "pb"]
+__all__ = ["Client", "Change", "Subscription", "pb", "pb_grpc"]
