@@ -21,7 +21,7 @@ public class PythonClientTests(ITestOutputHelper log)
         await using var server = await ServerProcess.StartAsync();
         try
         {
-            await RunSuiteAsync(ClientToolchain.StoreEnvironment(server), "tests.test_rows", "tests.test_sharing", "tests.test_example");
+            await RunSuiteAsync(ClientToolchain.StoreEnvironment(server), "tests.test_rows", "tests.test_sharing", "tests.test_example", "tests.test_reflection");
         }
         finally { server.DeleteData(); }
     }
