@@ -27,9 +27,10 @@ class SharingTests(StoreTestCase):
             watchdog.start()
             try:
                 reply = self.store.push(self.view, ids, np.full((1, 4), 0.25, dtype=np.float32), kind="delta")
-                change = next(change for change in changes if "@user" in change.tokens)
+                change = next((change for change in changes if "@user" in change.tokens), None)
             finally:
                 watchdog.cancel()
+        self.assertIsNotNone(change, "no change for @user arrived within 20 s of the push")
         row = change.tokens.index("@user")
         self.assertEqual(change.version, reply.version)
         self.assertEqual(change.rows[row].id, ids[0])
