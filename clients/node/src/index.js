@@ -2,4 +2,4 @@
 export { Client, MAX_MESSAGE_BYTES } from './client.js';
 export { Subscription } from './subscription.js';
 export { pack, unpack } from './vectors.js';
-export { status, Metadata } from '@grpc/grpc-js';
+export { status } from '@grpc/grpc-js';

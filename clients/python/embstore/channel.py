@@ -5,21 +5,21 @@ import grpc
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
 
-def open_channel(address, ca_cert=None, tls=None):
-    """``address`` is ``host:port``, ``http://host:port`` or ``https://host:port`` (TLS).
+def open_channel(address, ca_cert=None):
+    """``address`` is ``host:port``, ``http://host:port`` or ``https://host:port`` (TLS, system roots).
 
     ``ca_cert``: PEM bytes or the path of a PEM file that signs the server's certificate; giving
-    one implies TLS. ``tls=True`` without ``ca_cert`` trusts the system's roots.
+    one implies TLS.
     """
-    target = address
+    target, tls = address, ca_cert is not None
     if target.startswith("https://"):
-        target, tls = target[len("https://"):], True if tls is None else tls
+        target, tls = target[len("https://"):], True
     elif target.startswith("http://"):
         target = target[len("http://"):]
     target = target.rstrip("/")
     options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
-    if ca_cert is None and not tls:
+    if not tls:
         return grpc.insecure_channel(target, options=options)
     roots = None
     if ca_cert is not None:

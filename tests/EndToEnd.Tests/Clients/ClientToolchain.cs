@@ -32,8 +32,11 @@ public static class ClientToolchain
     {
         var node = ExternalProgram.FindOnPath("node");
         if (node is null) Assert.Fail("node is not on PATH: apt-get install nodejs npm");
-        if (!File.Exists(Path.Combine(NodeDir, "node_modules", "@grpc", "grpc-js", "package.json")))
-            Assert.Fail($"the Node.js client's dependencies are missing: run `npm ci` in {NodeDir} (CI's .ci/run does)");
+        foreach (var package in new[] { "grpc-js", "proto-loader" })
+        {
+            if (!File.Exists(Path.Combine(NodeDir, "node_modules", "@grpc", package, "package.json")))
+                Assert.Fail($"npm package @grpc/{package} is missing: run `npm ci` in {NodeDir} (CI's .ci/run does)");
+        }
         return node!;
     }
 
