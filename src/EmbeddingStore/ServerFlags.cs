@@ -33,6 +33,8 @@ internal sealed class ServerFlags
             (o, v) => o with { CheckpointIntervalSeconds = v });
         Flag("--wal-flush-ms", "Milliseconds within which a default push reaches disk", Defaults.WalFlushMs, (o, v) => o with { WalFlushMs = v });
         Flag("--in-memory", "Keep nothing on disk (tests, demos)", false, (o, v) => o with { InMemory = v });
+        Flag("--metrics-port", "Port of the Prometheus endpoint GET /metrics (0: off)", Defaults.MetricsPort, (o, v) => o with { MetricsPort = v });
+        Flag("--log-format", "Console log format", Defaults.LogFormat, (o, v) => o with { LogFormat = v }).AcceptOnlyFromAmong(ServerOptions.LogFormats);
         Flag<string?>("--tls-cert", "PEM certificate (chain) to serve TLS with", null, (o, v) => o with { TlsCert = v });
         Flag<string?>("--tls-key", "PEM private key of --tls-cert", null, (o, v) => o with { TlsKey = v });
         Flag<string?>("--key-file", "JSON file of hashed API keys (re-read when it changes); without it every caller may do everything",

@@ -30,9 +30,15 @@ internal static partial class ServerLog
     [LoggerMessage(8, LogLevel.Information, "Security: {Access}, {Transport}; listening on {Host}")]
     public static partial void Security(ILogger logger, string access, string transport, string host);
 
-    [LoggerMessage(10, LogLevel.Information, "API keys reloaded from {KeyFile}: {Count} keys")]
+    [LoggerMessage(12, LogLevel.Information, "API keys reloaded from {KeyFile}: {Count} keys")]
     public static partial void KeysReloaded(ILogger logger, string keyFile, int count);
 
-    [LoggerMessage(11, LogLevel.Error, "API key file rejected, the previous keys stay in force: {Problem}")]
+    [LoggerMessage(13, LogLevel.Error, "API key file rejected, the previous keys stay in force: {Problem}")]
     public static partial void KeyFileRejected(ILogger logger, string problem);
+
+    [LoggerMessage(10, LogLevel.Information, "EmbeddingStore listening on {Url}")]
+    public static partial void Listening(ILogger logger, string url);
+
+    [LoggerMessage(11, LogLevel.Information, "Metrics at {Url}")]
+    public static partial void MetricsAt(ILogger logger, string url);
 }

@@ -26,7 +26,13 @@ public sealed record ServerOptions
     public string? KeyFile { get; init; }
     /// <summary>Allows a non-loopback address without both TLS and a key file.</summary>
     public bool AllowInsecure { get; init; }
+    /// <summary>Port of the Prometheus scrape endpoint (<c>GET /metrics</c>, HTTP/1.1, same address as gRPC); 0 turns it off.</summary>
+    public int MetricsPort { get; init; }
+    /// <summary>Console log format: "text" (one line per message) or "json" (one JSON object per message).</summary>
+    public string LogFormat { get; init; } = "text";
     public StoreLimits Limits { get; init; } = new();
+
+    public static readonly string[] LogFormats = ["text", "json"];
 
     /// <summary>
     /// The address to bind: an IP literal, or "localhost" for the IPv4 loopback. Other host names are refused
@@ -58,6 +64,7 @@ public sealed record ServerOptions
     {
         if (!TryParseHost(Host, out var address)) return $"host '{Host}' is not an IP address or 'localhost'";
         if ((TlsCert is null) != (TlsKey is null)) return "TLS needs both --tls-cert and --tls-key";
+        if (!LogFormats.Contains(LogFormat)) return $"log format '{LogFormat}' is not one of {string.Join(", ", LogFormats)}";
         if (!IPAddress.IsLoopback(address) && !(UsesTls && KeyFile is not null) && !AllowInsecure)
             return $"refusing to listen on {Host} without both TLS (--tls-cert, --tls-key) and API keys (--key-file): " +
                    "anyone who can reach it could read and write every view. Pass --allow-insecure to do it anyway.";

@@ -5,6 +5,8 @@ using EmbeddingStore.Server.Limits;
 using EmbeddingStore.Server.Security;
 using EmbeddingStore.Server.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace EmbeddingStore.Server;
 
@@ -14,11 +16,15 @@ public static class StoreServer
     public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+        builder.Logging.ClearProviders();
+        if (options.LogFormat == "json")
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        else
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
         // One line per request would drown the store's own messages and cost time on hot paths.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
@@ -30,6 +36,8 @@ public static class StoreServer
                 listen.Protocols = HttpProtocols.Http2;
                 if (certificate is not null) listen.UseHttps(certificate);
             });
+            if (options.MetricsPort > 0)
+                kestrel.Listen(options.ListenAddress(), options.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.Limits.MaxRequestBodySize = null;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -42,12 +50,19 @@ public static class StoreServer
         if (options.KeyFile is not null) builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddGrpc(grpc =>
         {
+            // Outermost first: metrics see the status code ErrorInterceptor maps exceptions to.
+            grpc.Interceptors.Add<MetricsInterceptor>();
             grpc.Interceptors.Add<ErrorInterceptor>();
             if (options.KeyFile is not null) grpc.Interceptors.Add<AuthInterceptor>();
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.Limits.MaxMessageBytes;
         });
         builder.Services.AddGrpcReflection();
+        if (options.MetricsPort > 0)
+            builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("embstore")).WithMetrics(metrics => metrics
+                .AddMeter(MetricsInterceptor.MeterName, StoreMetrics.MeterName)
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
         builder.Services.AddGrpcHealthChecks().AddCheck<StoreHost>("store");
         configure?.Invoke(builder);
 
@@ -58,6 +73,9 @@ public static class StoreServer
         app.MapGrpcService<RowsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (options.MetricsPort > 0)
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+                context.Connection.LocalPort == options.MetricsPort && context.Request.Path == "/metrics");
         return app;
     }
 
@@ -89,7 +107,9 @@ public static class StoreServer
         ServerLog.Starting(logger, Path.GetFullPath(options.DataDir), options.ResolvedImportDir, options.MemoryMb, options.CheckpointIntervalSeconds);
         LogSecurity(logger, options, app.Services.GetService<KeyRing>());
         await app.StartAsync(cancellationToken);
-        Console.WriteLine($"EmbeddingStore listening on {(options.UsesTls ? "https" : "http")}://{options.Host}:{options.Port}");
+        // Scripts and tests wait for this line.
+        ServerLog.Listening(logger, $"{(options.UsesTls ? "https" : "http")}://{options.Host}:{options.Port}");
+        if (options.MetricsPort > 0) ServerLog.MetricsAt(logger, $"http://{options.Host}:{options.MetricsPort}/metrics");
         await app.WaitForShutdownAsync(cancellationToken);
         return Environment.ExitCode;
     }

@@ -59,7 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (line is null) return;
             lock (server._output) server._output.Add(line);
-            if (line.Contains("listening on", StringComparison.OrdinalIgnoreCase)) listening.TrySetResult();
+            if (line.Contains("EmbeddingStore listening on", StringComparison.Ordinal)) listening.TrySetResult();
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -106,7 +106,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    private static int FreePort()
+    /// <summary>A TCP port free at the time of the call.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
