@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The training comparison of benchmarks/training.sh on a GPU machine: KimCnn on CUDA against the PyTorch reference
-# on CUDA (same shapes, same machine, one call), then an MR epoch through the store against --in-process rows.
+# on CUDA (same shapes, same machine, one call; SimdCnn on its CPU cores beside them), then an MR epoch through
+# the store against --in-process rows.
 # NOT RUN YET: no GPU was lent to the work that wrote it; treat its first run as a check of it too.
 #
 # Here (no GPU needed):   benchmarks/gpu-training.sh pack     # fills .gpu/ (runtime, apps, MR and the small GloVe file)
@@ -31,7 +32,7 @@ run)
     nvidia-smi > $OUT/nvidia-smi.txt || true
     for shape in '100 64' '300 56'; do
       set -- \$shape
-      trainer bench --device cuda --dim \$1 --positions \$2 --batches $BATCHES | tee -a $OUT/gpu-steps.jsonl
+      trainer bench --device cuda,cpu --dim \$1 --positions \$2 --batches $BATCHES | tee -a $OUT/gpu-steps.jsonl
       trainer bench --device cuda --dim \$1 --positions \$2 --batches $BATCHES --lengths mr | tee -a $OUT/gpu-steps.jsonl
       for embedding in train frozen; do
         python3 benchmarks/torch/kim_cnn.py --device cuda --dim \$1 --positions \$2 --batches $BATCHES --embedding \$embedding | tee -a $OUT/gpu-steps.jsonl
