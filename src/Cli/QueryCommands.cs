@@ -33,7 +33,8 @@ public static class QueryCommands
         var command = new Command("neighbours", "the rows most similar by cosine to a token or a vector") { view, token, vector, k, restrict };
         command.Validators.Add(result =>
         {
-            if ((result.GetValue(token) is null) == (result.GetValue(vector) is null)) result.AddError("give exactly one of --token and --vector");
+            // An absent array option parses as an empty array, not null.
+            if ((result.GetValue(token) is null) == (result.GetValue(vector) is not { Length: > 0 })) result.AddError("give exactly one of --token and --vector");
         });
         command.SetAction((parsed, ct) => CliApp.Execute(parsed, ct, async (client, ct) =>
         {
