@@ -190,7 +190,7 @@ public sealed partial class Store
         {
             MinCount = v.MinCount,
             EvictUnusedAfterMs = v.EvictUnusedAfterMs,
-            PendingTokens = PendingTokens(v),
+            PendingTokens = PendingCount(v),
             EvictedRows = Interlocked.Read(ref v.EvictedRows),
         };
     }

@@ -18,7 +18,7 @@ public sealed partial class Store
     private bool SeenOftenEnough(ViewChain chain, string token) =>
         chain.View.MinCount <= 1 || HygieneOf(chain).Pending.See(token, chain.View.MinCount);
 
-    private int PendingTokens(ViewEntry view) => _hygiene.TryGetValue(view.Space, out var hygiene) ? hygiene.Pending.Count : 0;
+    private int PendingCount(ViewEntry view) => _hygiene.TryGetValue(view.Space, out var hygiene) ? hygiene.Pending.Count : 0;
 
     /// <summary>Records that the view used its own record of a row (a pull, a push or its creation).</summary>
     private void NoteUse(ViewChain chain, long id)
