@@ -118,6 +118,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
             _wal.TruncateUntil(covered);
             await _wal.CommitAsync(cancellationToken);
             _logger.LogInformation("Checkpoint {Token} took {Ms} ms", token, started.ElapsedMilliseconds);
+            StoreMetrics.CheckpointDuration.Record(started.Elapsed.TotalSeconds);
             return new CheckpointResult(token, started.Elapsed);
         }
         finally { _checkpointGate.Release(); }
