@@ -49,7 +49,7 @@ public sealed partial class EmbeddingStoreClient
     /// Reads <paramref name="tokens"/> through several views or tables at once (a name is a view first, else a table)
     /// and returns, per token, their vectors concatenated in the order of <paramref name="sources"/>.
     /// </summary>
-    /// <param name="policy">FAIL (default) or UNK: each source's unk row; CREATE is refused.</param>
+    /// <param name="policy">FAIL (default) or UNK: each source's existing unk row; CREATE is refused.</param>
     /// <param name="missingAsZeros">Unknown tokens read as zeros in that source instead of following the policy.</param>
     /// <exception cref="RpcException">NOT_FOUND (a source, unknown tokens under FAIL), INVALID_ARGUMENT.</exception>
     public async Task<CombinedRows> PullCombinedAsync(IReadOnlyList<string> sources, IReadOnlyList<string> tokens,

@@ -18,8 +18,8 @@ public partial interface IEmbeddingStore
 
     /// <summary>
     /// Per token, its vectors from each source (a view, or else a table read as a static view) concatenated in order.
-    /// Unknown tokens fail (NOT_FOUND listing them), read each source's unk token (Unk), or read as zeros
-    /// (<paramref name="missingAsZeros"/>). The Create policy is refused.
+    /// Unknown tokens fail (NOT_FOUND listing them), read each source's existing unk row (Unk; NOT_FOUND where there is
+    /// none), or read as zeros (<paramref name="missingAsZeros"/>). Never creates rows: the Create policy is refused.
     /// </summary>
     CombinedPullResult PullCombined(IReadOnlyList<string> sources, IReadOnlyList<string> tokens, UnknownPolicy policy, bool missingAsZeros);
 }

@@ -67,13 +67,12 @@ public sealed partial class Store
         return ids;
     }
 
-    /// <summary>A view's unk row (created on first use, as under the unk policy); a table's only when its file has one.</summary>
+    /// <summary>The source's unk row if it has one: a combined pull only reads, so it never creates one.</summary>
     private long UnkRow(ViewChain chain)
     {
-        if (!IsTable(chain)) return EnsureToken(chain, chain.View.UnkToken, out _);
         var id = FindToken(chain, chain.View.UnkToken);
         return id >= 0 ? id : throw new StoreException(StoreError.NotFound,
-            $"table '{chain.Table.Name}' has no '{chain.View.UnkToken}' row: read it through a view, or ask for missing tokens as zeros");
+            $"'{chain.View.Name}' has no '{chain.View.UnkToken}' row yet (a view creates it on its first unk resolve): ask for missing tokens as zeros instead");
     }
 
     /// <summary>A view by that name, else the table read as a static view.</summary>

@@ -122,8 +122,11 @@ public class QueryProcessTests
             var failed = await Assert.ThrowsAsync<RpcException>(() => client.PullCombinedAsync(["dom", "glove"], ["good", "@user"]));
             Assert.Equal(StatusCode.NotFound, failed.StatusCode);
             Assert.Contains("'@user' in glove", failed.Status.Detail);
+            var noUnkYet = await Assert.ThrowsAsync<RpcException>(() => client.PullCombinedAsync(["s", "dom"], ["@user"], UnknownPolicy.Unk));
+            Assert.Equal(StatusCode.NotFound, noUnkYet.StatusCode);
+            var unkId = (await client.ResolveAsync("s", ["zzqqxx"], UnknownPolicy.Unk))[0];
             var unk = await client.PullCombinedAsync(["s", "dom"], ["@user"], UnknownPolicy.Unk);
-            Assert.Equal((await client.ResolveAsync("s", ["<unk>"]))[0], unk.Meta[0].Id);
+            Assert.Equal(unkId, unk.Meta[0].Id);
             var create = await Assert.ThrowsAsync<RpcException>(() => client.PullCombinedAsync(["dom"], ["x"], UnknownPolicy.Create));
             Assert.Equal(StatusCode.InvalidArgument, create.StatusCode);
             var missing = await Assert.ThrowsAsync<RpcException>(() => client.PullCombinedAsync(["dom", "nosuch"], ["good"]));
