@@ -6,12 +6,15 @@ var seconds = new Option<double>("--seconds") { Description = "Duration of each 
 var clients = new Option<string>("--clients") { Description = "Concurrent clients, comma-separated", DefaultValueFactory = _ => "1,16" };
 var output = new Option<string?>("--out") { Description = "Also write the markdown table to this file" };
 var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
+var neighbours = new Option<int>("--neighbours") { Description = "Instead: time this many neighbour queries (p50/p99) on --vectors" };
 var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback")
 {
-    vectors, seconds, clients, output, big,
+    vectors, seconds, clients, output, big, neighbours,
 };
 root.SetAction((parse, cancellationToken) => parse.GetValue(big) > 0
     ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
+    : parse.GetValue(neighbours) > 0
+    ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
     : Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
     [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)], parse.GetValue(output), cancellationToken));
 return await root.Parse(args).InvokeAsync();

@@ -77,6 +77,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     private void StartLoops()
     {
+        _loops.Add(RunEvery(EvictionSweepInterval, SweepUnusedRowsAsync));
         if (_options.InMemory) return;
         _loops.Add(RunEvery(_options.WalFlushInterval, () =>
         {
