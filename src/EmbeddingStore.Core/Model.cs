@@ -88,7 +88,12 @@ public sealed record ViewInfo(
     long CopiedRows,
     long BaseRows,
     long StoredBytes,
-    long CreatedUnixMs);
+    long CreatedUnixMs)
+{
+    /// <summary>Set on snapshots: the view pinned, and the store version at which it was taken.</summary>
+    public string? SnapshotOf { get; init; }
+    public long SnapshotVersion { get; init; }
+}
 
 /// <summary>How a row reads through a view.</summary>
 public readonly record struct RowMeta(long Id, RowOrigin Origin, bool Trainable, long Version, bool Own);

@@ -163,6 +163,7 @@ public sealed partial class Store
             SaveCatalogLocked();
         }
         CommitCatalog();
+        _feed.Wake();
         return records;
     }
 
@@ -183,6 +184,10 @@ public sealed partial class Store
         // Estimate: the row records (vector, optimizer state, an average token) plus their keys and token records.
         var stored = own * (Storage.RowRecord.Length(v.Dim, slots, 8) + 13 + 40) + copies * (Storage.RowRecord.Length(v.Dim, slots, 8) + 13);
         return new ViewInfo(v.Name, v.Table, v.ParentView, v.Dim, v.Mode, v.UnknownPolicy, v.Init, v.InitScale, v.InitCopyToken,
-            v.Optimizer, v.PadToken, v.UnkToken, v.Seed, own, copies, _catalog.Tables[v.Table].Rows, stored, v.CreatedUnixMs);
+            v.Optimizer, v.PadToken, v.UnkToken, v.Seed, own, copies, _catalog.Tables[v.Table].Rows, stored, v.CreatedUnixMs)
+        {
+            SnapshotOf = v.SnapshotOf,
+            SnapshotVersion = v.SnapshotVersion,
+        };
     }
 }
