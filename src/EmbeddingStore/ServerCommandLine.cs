@@ -36,7 +36,13 @@ public static class ServerCommandLine
         var checkpoint = new Option<int>("--checkpoint-interval") { Description = "Seconds between checkpoints (0: only on request and at shutdown)", DefaultValueFactory = _ => defaults.CheckpointIntervalSeconds };
         var flush = new Option<int>("--wal-flush-ms") { Description = "Milliseconds within which a default push reaches disk", DefaultValueFactory = _ => defaults.WalFlushMs };
         var inMemory = new Option<bool>("--in-memory") { Description = "Keep nothing on disk (tests, demos)" };
-        foreach (var option in new Option[] { port, host, dataDir, importDir, memory, checkpoint, flush, inMemory }) command.Options.Add(option);
+        var feedRows = new Option<int>("--change-feed-rows") { Description = "Row changes kept for subscribers that reconnect or fall behind (24 bytes each)", DefaultValueFactory = _ => defaults.ChangeFeedRows };
+        var subscriptions = new Option<int>("--max-subscriptions-per-client") { Description = "Open Subscribe streams allowed per client address", DefaultValueFactory = _ => defaults.Limits.MaxSubscriptionsPerClient };
+        feedRows.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--change-feed-rows: keep at least 1 change");
+        });
+        foreach (var option in new Option[] { port, host, dataDir, importDir, memory, checkpoint, flush, inMemory, feedRows, subscriptions }) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => StoreServer.RunAsync(new ServerOptions
         {
             Port = parse.GetValue(port),
@@ -47,6 +53,8 @@ public static class ServerCommandLine
             CheckpointIntervalSeconds = parse.GetValue(checkpoint),
             WalFlushMs = parse.GetValue(flush),
             InMemory = parse.GetValue(inMemory),
+            ChangeFeedRows = parse.GetValue(feedRows),
+            Limits = new StoreLimits { MaxSubscriptionsPerClient = parse.GetValue(subscriptions) },
         }, cancellationToken));
     }
 }

@@ -15,6 +15,8 @@ public sealed record ServerOptions
     public int CheckpointIntervalSeconds { get; init; } = 60;
     public int WalFlushMs { get; init; } = 100;
     public bool InMemory { get; init; }
+    /// <summary>Row changes kept for subscribers that reconnect or fall behind; see <see cref="StoreOptions.ChangeFeedCapacity"/>.</summary>
+    public int ChangeFeedRows { get; init; } = 1 << 20;
     public StoreLimits Limits { get; init; } = new();
 
     /// <summary>
@@ -44,6 +46,7 @@ public sealed record ServerOptions
         CheckpointInterval = TimeSpan.FromSeconds(CheckpointIntervalSeconds),
         WalFlushInterval = TimeSpan.FromMilliseconds(Math.Max(1, WalFlushMs)),
         InMemory = InMemory,
+        ChangeFeedCapacity = ChangeFeedRows,
     };
 }
 
@@ -56,6 +59,9 @@ public sealed record StoreLimits
     public int MaxRowsPerRequest { get; init; } = 100_000;
     public long MaxFloatsPerRequest { get; init; } = 16L << 20;
     public int MaxTokensPerRequest { get; init; } = 100_000;
+
+    /// <summary>Open Subscribe streams per client address (the peer's IP, any port); one more is refused with RESOURCE_EXHAUSTED.</summary>
+    public int MaxSubscriptionsPerClient { get; init; } = 64;
 
     /// <summary>Fits the largest batch: 16M floats (64 MiB) plus ids and framing.</summary>
     public int MaxMessageBytes { get; init; } = 80 << 20;
