@@ -126,7 +126,7 @@ public class DurabilityTests
     /// Copies the folder of a running store. The log keeps replacing its small commit files, so a pass in
     /// which one vanished is thrown away and the copy taken again: what is left is the folder at one moment.
     /// </summary>
-    private static string CopyDataDir(string source)
+    internal static string CopyDataDir(string source)
     {
         for (var attempt = 0; ; attempt++)
         {
