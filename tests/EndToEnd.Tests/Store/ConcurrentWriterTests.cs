@@ -17,7 +17,7 @@ public class ConcurrentWriterTests
     [Fact]
     public async Task ConcurrentDeltaPushers_SameRows_ExactSums()
     {
-        const int Writers = 4, PushesEach = 100, Dim = 8;
+        const int Writers = 4, PushesEach = 100, Dim = 256;
         await using var server = await ServerProcess.StartAsync();
         try
         {
@@ -48,7 +48,7 @@ public class ConcurrentWriterTests
     [Fact]
     public async Task PullsDuringConcurrentAssigns_NeverSeeAHalfWrittenRow()
     {
-        const int Dim = 512, Rows = 64, PushesEach = 150;
+        const int Dim = 2048, Rows = 64, PushesEach = 150;
         await using var server = await ServerProcess.StartAsync();
         try
         {
