@@ -14,7 +14,7 @@ public class SnapshotProcessTests
         await using var server = await ServerProcess.StartAsync();
         try
         {
-            var tokens = Enumerable.Range(0, 200).Select(i => $"<s{i}>").ToArray();
+            var tokens = Enumerable.Range(0, 1000).Select(i => $"<s{i}>").ToArray();
             float[] pinned;
             ViewInfo info;
             using (var client = new EmbeddingStoreClient(server.Address))
