@@ -32,14 +32,14 @@ public static class RowCommands
         return command;
     }
 
-    private static string Leading(ReadOnlySpan<float> row, int count)
+    internal static string Leading(ReadOnlySpan<float> row, int count)
     {
         var parts = new string[count];
         for (var i = 0; i < count; i++) parts[i] = row[i].ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
         return count < row.Length ? string.Join(" ", parts) + " ..." : string.Join(" ", parts);
     }
 
-    private static float Norm(ReadOnlySpan<float> row)
+    internal static float Norm(ReadOnlySpan<float> row)
     {
         double sum = 0;
         foreach (var x in row) sum += (double)x * x;
