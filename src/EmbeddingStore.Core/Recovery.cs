@@ -5,7 +5,9 @@ namespace EmbeddingStore.Core;
 /// <summary>
 /// Brings the record store up to the last acknowledged write: the checkpoint has been loaded; this
 /// replays the write-ahead log's after-images that are newer than what the checkpoint holds, then
-/// rebuilds the catalog's counters so that no row id is handed out twice.
+/// rebuilds the catalog's counters so that no row id is handed out twice. Rows are added to a view's
+/// counts only when newer than the catalog record: an older catalog save already counted them (a
+/// snapshot's rows, for one, all predate the catalog record that publishes it).
 /// </summary>
 internal static class Recovery
 {
@@ -15,7 +17,7 @@ internal static class Recovery
     public static Result Run(IRecordStore records, WriteAheadLog wal)
     {
         long maxVersion = 0;
-        var created = new Dictionary<int, (long Own, long Copies, long MaxLocal)>();
+        var created = new List<(int Space, long Version, RowOrigin Origin, long Local)>();
         var current = new byte[64];
 
         long StoredVersion(ReadOnlySpan<byte> key)
@@ -56,24 +58,22 @@ internal static class Recovery
         }
         if (length > 0) (catalog, catalogVersion) = Catalog.Deserialize(buffer.AsSpan(0, length));
 
-        foreach (var view in catalog.Views.Values)
+        var views = catalog.Views.Values.ToDictionary(v => v.Space);
+        foreach (var (space, version, origin, local) in created)
         {
-            if (!created.TryGetValue(view.Space, out var c)) continue;
-            view.NextLocal = Math.Max(view.NextLocal, c.MaxLocal + 1);
-            view.OwnRows += c.Own;
-            view.CopiedRows += c.Copies;
+            if (!views.TryGetValue(space, out var view)) continue;
+            if (local >= 0) view.NextLocal = Math.Max(view.NextLocal, local + 1);
+            if (version <= catalogVersion) continue;
+            if (origin == RowOrigin.Copy) view.CopiedRows++;
+            else view.OwnRows++;
         }
         return new Result(catalog, Math.Max(maxVersion, catalogVersion), replayed);
     }
 
-    private static void Count(Dictionary<int, (long Own, long Copies, long MaxLocal)> created, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    private static void Count(List<(int Space, long Version, RowOrigin Origin, long Local)> created, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var space = Keys.SpaceOf(key);
         var rowId = BitConverter.ToInt64(key[5..]);
-        created.TryGetValue(space, out var c);
-        if (RowRecord.Origin(value) == RowOrigin.Copy) c.Copies++;
-        else c.Own++;
-        if (Keys.OwnerOf(rowId) == space) c.MaxLocal = Math.Max(c.MaxLocal, Keys.LocalOf(rowId));
-        created[space] = c;
+        created.Add((space, RowRecord.Version(value), RowRecord.Origin(value), Keys.OwnerOf(rowId) == space ? Keys.LocalOf(rowId) : -1));
     }
 }

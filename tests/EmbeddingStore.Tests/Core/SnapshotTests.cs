@@ -85,7 +85,8 @@ public class SnapshotTests
         {
             await using var recovered = await Store.OpenAsync(t.Options with { DataDir = copy }, NullLoggerFactory.Instance, default);
             Assert.Equal(before, Read(recovered, "s", "good", "@user"));
-            Assert.Equal("v", recovered.DescribeView("s").SnapshotOf);
+            var info = recovered.DescribeView("s");
+            Assert.Equal(("v", 1L, 1L), (info.SnapshotOf, info.OwnRows, info.CopiedRows));
         }
         finally { Directory.Delete(copy, true); }
     }
