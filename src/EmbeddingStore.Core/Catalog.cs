@@ -43,10 +43,13 @@ internal sealed class ViewEntry
     /// <summary>Set on snapshots: the view pinned, and the store version of the cut.</summary>
     public string? SnapshotOf { get; init; }
     public long SnapshotVersion { get; init; }
+    public int MinCount { get; init; }
+    public long EvictUnusedAfterMs { get; init; }
 
     [JsonInclude] public long NextLocal;
     [JsonInclude] public long OwnRows;
     [JsonInclude] public long CopiedRows;
+    [JsonInclude] public long EvictedRows;
 }
 
 /// <summary>

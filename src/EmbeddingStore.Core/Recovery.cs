@@ -5,9 +5,7 @@ namespace EmbeddingStore.Core;
 /// <summary>
 /// Brings the record store up to the last acknowledged write: the checkpoint has been loaded; this
 /// replays the write-ahead log's after-images that are newer than what the checkpoint holds, then
-/// rebuilds the catalog's counters so that no row id is handed out twice. Rows are added to a view's
-/// counts only when newer than the catalog record: an older catalog save already counted them (a
-/// snapshot's rows, for one, all predate the catalog record that publishes it).
+/// rebuilds the catalog's counters so that no row id is handed out twice.
 /// </summary>
 internal static class Recovery
 {
@@ -17,7 +15,7 @@ internal static class Recovery
     public static Result Run(IRecordStore records, WriteAheadLog wal)
     {
         long maxVersion = 0;
-        var created = new List<(int Space, long Version, RowOrigin Origin, long Local)>();
+        var createdRows = new List<(byte[] Key, long Version, RowOrigin Origin)>();
         var current = new byte[64];
 
         long StoredVersion(ReadOnlySpan<byte> key)
@@ -36,7 +34,7 @@ internal static class Recovery
                 if (stored >= version) return;
                 records.Upsert(key, value);
                 replayed++;
-                if (stored < 0 && key[0] == Keys.Row) Count(created, key, value);
+                if (stored < 0 && key[0] == Keys.Row) createdRows.Add((key.ToArray(), version, RowRecord.Origin(value)));
             },
             (key, version) =>
             {
@@ -58,22 +56,30 @@ internal static class Recovery
         }
         if (length > 0) (catalog, catalogVersion) = Catalog.Deserialize(buffer.AsSpan(0, length));
 
-        var views = catalog.Views.Values.ToDictionary(v => v.Space);
-        foreach (var (space, version, origin, local) in created)
+        // The catalog's counters already include rows written before it was saved, and rows evicted later are gone;
+        // every id seen is still spent, so none is handed out twice.
+        var created = new Dictionary<int, (long Own, long Copies, long MaxLocal)>();
+        foreach (var row in createdRows)
+            Count(created, row.Key, row.Origin, row.Version > catalogVersion && records.Read(row.Key, current) >= 0);
+
+        foreach (var view in catalog.Views.Values)
         {
-            if (!views.TryGetValue(space, out var view)) continue;
-            if (local >= 0) view.NextLocal = Math.Max(view.NextLocal, local + 1);
-            if (version <= catalogVersion) continue;
-            if (origin == RowOrigin.Copy) view.CopiedRows++;
-            else view.OwnRows++;
+            if (!created.TryGetValue(view.Space, out var c)) continue;
+            view.NextLocal = Math.Max(view.NextLocal, c.MaxLocal + 1);
+            view.OwnRows += c.Own;
+            view.CopiedRows += c.Copies;
         }
         return new Result(catalog, Math.Max(maxVersion, catalogVersion), replayed);
     }
 
-    private static void Count(List<(int Space, long Version, RowOrigin Origin, long Local)> created, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    private static void Count(Dictionary<int, (long Own, long Copies, long MaxLocal)> created, ReadOnlySpan<byte> key, RowOrigin origin, bool counts)
     {
         var space = Keys.SpaceOf(key);
         var rowId = BitConverter.ToInt64(key[5..]);
-        created.Add((space, RowRecord.Version(value), RowRecord.Origin(value), Keys.OwnerOf(rowId) == space ? Keys.LocalOf(rowId) : -1));
+        created.TryGetValue(space, out var c);
+        if (counts && origin == RowOrigin.Copy) c.Copies++;
+        else if (counts) c.Own++;
+        if (Keys.OwnerOf(rowId) == space) c.MaxLocal = Math.Max(c.MaxLocal, Keys.LocalOf(rowId));
+        created[space] = c;
     }
 }

@@ -80,6 +80,7 @@ public sealed partial class Store
             throw new StoreException(StoreError.InvalidArgument, "init 'copy' needs the token to copy");
         if (string.IsNullOrEmpty(spec.PadToken) || string.IsNullOrEmpty(spec.UnkToken) || spec.PadToken == spec.UnkToken)
             throw new StoreException(StoreError.InvalidArgument, "pad and unk tokens must be non-empty and different");
+        OverlayHygiene.Validate(spec);
         var optimizer = (spec.Optimizer ?? new OptimizerSettings()).WithDefaults();
 
         lock (_catalogLock)
@@ -116,6 +117,8 @@ public sealed partial class Store
                 PadToken = spec.PadToken,
                 UnkToken = spec.UnkToken,
                 Seed = spec.Seed,
+                MinCount = spec.MinCount,
+                EvictUnusedAfterMs = spec.EvictUnusedAfterMs,
                 CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             };
             _catalog.Views[spec.Name] = entry;
@@ -188,6 +191,10 @@ public sealed partial class Store
         {
             SnapshotOf = v.SnapshotOf,
             SnapshotVersion = v.SnapshotVersion,
+            MinCount = v.MinCount,
+            EvictUnusedAfterMs = v.EvictUnusedAfterMs,
+            PendingTokens = PendingCount(v),
+            EvictedRows = Interlocked.Read(ref v.EvictedRows),
         };
     }
 }

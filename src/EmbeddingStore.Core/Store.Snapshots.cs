@@ -73,7 +73,7 @@ public sealed partial class Store
         foreach (var id in ViewRowIds(chain))
         {
             if (((own + copies) & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            ReadRecord(chain, id, scratch);
+            if (ReadRecord(chain, id, scratch) == NotReadable) continue;
             var token = RowRecord.Token(scratch);
             var vector = RowRecord.Vector((ReadOnlySpan<byte>)scratch);
             var rowVersion = RowRecord.Version(scratch);

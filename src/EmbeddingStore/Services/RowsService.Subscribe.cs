@@ -1,4 +1,6 @@
 using EmbeddingStore.Protos;
+using EmbeddingStore.Server.Limits;
+using EmbeddingStore.Server.Security;
 using Grpc.Core;
 
 namespace EmbeddingStore.Server.Services;
@@ -13,9 +15,9 @@ public sealed partial class RowsService
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<ChangeBatch> responseStream, ServerCallContext context)
     {
         var store = host.Store;
-        CheckCount(request.Tokens.Count, Limits.MaxTokensPerRequest, "tokens per request");
+        Limits.CheckTokens(request.Tokens);
         var dim = store.DimOf(request.View);
-        using var slot = subscriptions.Acquire(context.Peer);
+        using var slot = subscriptions.Acquire(CallerIdentity.Of(context));
         await foreach (var set in store.SubscribeAsync(ProtoMapping.ToSpec(request), context.CancellationToken))
             await responseStream.WriteAsync(ProtoMapping.ToProto(set, dim), context.CancellationToken);
     }

@@ -154,7 +154,7 @@ public class SubscriptionProcessTests
             {
                 var refused = await Assert.ThrowsAsync<RpcException>(() => c.MoveNextAsync().AsTask());
                 Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
-                Assert.Contains("--max-subscriptions-per-client 2", refused.Status.Detail);
+                Assert.Contains("limit 2 (--max-subscriptions-per-client)", refused.Status.Detail);
             }
 
             first.Cancel();
