@@ -91,9 +91,11 @@ public sealed partial class Store
             _records.Delete(tokenKey);
             _wal.AppendDelete(tokenKey, NextVersion());
         }
+        var evictedToken = RowRecord.Token(scratch);
         _records.Delete(rowKey);
         var version = NextVersion();
         _wal.AppendDelete(rowKey, version);
+        _evictions.Add(id, evictedToken, version);
         write.Changed(id, version);
         Interlocked.Decrement(ref own ? ref view.OwnRows : ref view.CopiedRows);
         Interlocked.Increment(ref view.EvictedRows);

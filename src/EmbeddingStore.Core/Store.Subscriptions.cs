@@ -17,6 +17,7 @@ public sealed partial class Store
 
     private readonly ChangeFeed _feed;
     private readonly ViewGates _gates = new();
+    private readonly EvictionLog _evictions = new();
 
     /// <summary>Rows per message: about 4 MiB of vectors.</summary>
     private static int RowsPerMessage(int dim) => Math.Clamp((4 << 20) / (4 * dim), 64, 8192);
@@ -109,19 +110,28 @@ public sealed partial class Store
             foreach (var change in changes.AsSpan(0, count))
                 if (change.Version > state.Seen && viewSpaces.Contains(change.Space) && distinct.Add(change.RowId)) ids.Add(change.RowId);
             var rows = new List<ChangedRow>();
+            var removed = new List<string>();
             foreach (var id in ids)
             {
-                var row = ReadInterestingRow(chain, interest, id, scratch, state.Seen);
-                if (row is null || state.SentAhead.TryGetValue(id, out var sent) && sent == row.Meta.Version) continue;
+                // An eviction changes what the view reads without a newer version on the row: a copy's row reads its
+                // parent's (older) value again, an own row is gone with its token.
+                var evicted = _evictions.TryGetEvictedAfter(id, state.Seen, out var evictedToken);
+                var row = ReadInterestingRow(chain, interest, id, scratch, evicted ? -1 : state.Seen);
+                if (row is null)
+                {
+                    if (evicted && interest.Matches(evictedToken) && FindToken(chain, evictedToken) < 0) removed.Add(evictedToken);
+                    continue;
+                }
+                if (state.SentAhead.TryGetValue(id, out var sent) && sent == row.Meta.Version && !evicted) continue;
                 rows.Add(row);
                 state.Sent(id, row.Meta.Version, watermark);
             }
             var last = state.Position >= until;
             if (last) state.Advance(watermark);
-            if (rows.Count > 0 || last && (caughtUp || state.SinceLastMessage.Elapsed >= Heartbeat))
+            if (rows.Count > 0 || removed.Count > 0 || last && (caughtUp || state.SinceLastMessage.Elapsed >= Heartbeat))
             {
                 state.SinceLastMessage.Restart();
-                yield return new ChangeSet(rows, state.Seen, last && caughtUp, Resync: false);
+                yield return new ChangeSet(rows, state.Seen, last && caughtUp, Resync: false) { Removed = removed };
             }
         } while (state.Position < until);
     }

@@ -14,6 +14,11 @@ public sealed record ChangedRow(string Token, RowMeta Meta, float[] Vector);
 /// <summary>
 /// One message of a subscription: rows with their latest values, and the version up to which the subscriber
 /// has now seen every change. <see cref="CaughtUp"/> ends the initial state or the catch-up; <see cref="Resync"/>
-/// says the rows are a full resend because the missed changes were no longer retained.
+/// says the rows are a full resend because the missed changes were no longer retained. An evicted fine-tune copy
+/// comes back as a row reading its parent's value; an evicted own row as a token in <see cref="Removed"/>.
 /// </summary>
-public sealed record ChangeSet(IReadOnlyList<ChangedRow> Rows, long Version, bool CaughtUp, bool Resync);
+public sealed record ChangeSet(IReadOnlyList<ChangedRow> Rows, long Version, bool CaughtUp, bool Resync)
+{
+    /// <summary>Tokens of interest whose rows were evicted (the token reads as unknown again).</summary>
+    public IReadOnlyList<string> Removed { get; init; } = [];
+}

@@ -114,6 +114,7 @@ public static partial class ProtoMapping
             row.Vector.CopyTo(vectors.Slice(i * dim, dim));
         }
         batch.Vectors = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
+        batch.RemovedTokens.Add(set.Removed);
         return batch;
     }
 

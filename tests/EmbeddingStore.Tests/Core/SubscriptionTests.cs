@@ -49,6 +49,33 @@ public class SubscriptionTests
     }
 
     [Fact]
+    public async Task Eviction_OwnRowComesAsRemovedToken_CopyComesBackWithItsParentsValue()
+    {
+        await using var t = await TestStore.OpenAsync(inMemory: true);
+        await t.ImportAsync("g", Table);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Create, InitKind.Zeros) { EvictUnusedAfterMs = 300 });
+        var ids = t.Store.Resolve("v", ["@user", "good"], UnknownPolicy.Default).Ids;
+        await Push(t.Store, "v", ids[0], 1f, 1f);
+        await Push(t.Store, "v", ids[1], 5f, 5f);
+        await using var e = t.Store.SubscribeAsync(new SubscriptionSpec("v", [], null, 0), CancellationToken.None).GetAsyncEnumerator();
+        var initial = await ReadUntil(e, s => s.CaughtUp);
+        Assert.Equal(["@user", "good"], initial.SelectMany(s => s.Rows).Select(r => r.Token).Order(StringComparer.Ordinal));
+
+        // Nothing touches the rows any more: the sweep evicts both; the subscriber hears of each.
+        var removed = new List<string>();
+        ChangedRow? good = null;
+        await ReadUntil(e, s =>
+        {
+            removed.AddRange(s.Removed);
+            good ??= s.Rows.FirstOrDefault(r => r.Token == "good");
+            return removed.Contains("@user") && good is not null;
+        });
+        Assert.Equal(["@user"], removed);
+        Assert.Equal(RowOrigin.Base, good!.Meta.Origin);
+        Assert.Equal([1f, 0f], good.Vector);
+    }
+
+    [Fact]
     public async Task Reconnect_AfterVersion_GetsOnlyLatestValueOfEachMissedRow()
     {
         await using var t = await OpenWithViewAsync();
