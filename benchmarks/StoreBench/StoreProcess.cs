@@ -27,6 +27,16 @@ public sealed class StoreProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Peak resident memory of the server process since it started (VmHWM in /proc/PID/status).</summary>
+    public long PeakResidentBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+    }
+
     public static async Task<StoreProcess> StartAsync(string dataDir, string importDir, int memoryMb)
     {
         var root = AppContext.BaseDirectory;
