@@ -62,5 +62,6 @@ done
 echo "== running the comparison (at most $LIMIT s)"
 timeout --kill-after=10 "$LIMIT" dotnet benchmarks/StoreBench/bin/Release/net10.0/StoreBench.dll --peers \
   --vectors "$VECTORS" --seconds "$SECONDS_EACH" --clients "$CLIENTS" \
-  --redis "127.0.0.1:$REDIS_PORT" --garnet "127.0.0.1:$GARNET_PORT" --python /usr/bin/python3 \
+  --redis "127.0.0.1:$REDIS_PORT" --redis-pid "${PIDS[0]}" --garnet "127.0.0.1:$GARNET_PORT" --garnet-pid "${PIDS[1]}" \
+  --python /usr/bin/python3 \
   --import-rows "$IMPORT_ROWS" --results "$RESULTS" --chart "$CHART"

@@ -27,6 +27,16 @@ public sealed class StoreProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time (user and system) the server process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Peak resident memory of the server process since it started (VmHWM in /proc/PID/status).</summary>
     public long PeakResidentBytes
     {

@@ -59,4 +59,7 @@ public sealed record StoreLimits
 
     /// <summary>Fits the largest batch: 16M floats (64 MiB) plus ids and framing.</summary>
     public int MaxMessageBytes { get; init; } = 80 << 20;
+
+    /// <summary>HTTP/2 receive window per request stream: a push of this size is sent without waiting for window updates.</summary>
+    public int ReceiveWindowBytes { get; init; } = 8 << 20;
 }

@@ -14,7 +14,7 @@ public sealed class BenchReport(int batchRows, double seconds)
         public double MegabytesPerSecond => Result.RowsPerSecond * Dim * sizeof(float) / 1e6;
     }
 
-    private sealed record ImportMeasurement(string File, string System, double Megabytes, double Seconds, long PeakBytes, long Rows);
+    private sealed record ImportMeasurement(string File, string System, double Megabytes, double Seconds, double CpuSeconds, long PeakBytes, long Rows);
 
     private readonly List<RowsMeasurement> _rows = [];
     private readonly List<ImportMeasurement> _imports = [];
@@ -27,11 +27,12 @@ public sealed class BenchReport(int batchRows, double seconds)
     public void Add(string operation, int dim, int clients, string system, Load.Result result)
     {
         _rows.Add(new RowsMeasurement(operation, dim, clients, system, result));
-        Console.WriteLine($"{operation} {dim}-d, {clients} client(s), {system}: {result.RowsPerSecond:N0} rows/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms");
+        Console.WriteLine($"{operation} {dim}-d, {clients} client(s), {system}: {result.RowsPerSecond:N0} rows/s, p50 {result.P50Ms:F2} ms, " +
+            $"p99 {result.P99Ms:F2} ms, server {result.ServerCpuMicrosPerRow:F2} µs CPU/row");
     }
 
-    public void AddImport(string file, string system, double megabytes, double seconds, long peakBytes, long rows) =>
-        _imports.Add(new ImportMeasurement(file, system, megabytes, seconds, peakBytes, rows));
+    public void AddImport(string file, string system, double megabytes, double seconds, double cpuSeconds, long peakBytes, long rows) =>
+        _imports.Add(new ImportMeasurement(file, system, megabytes, seconds, cpuSeconds, peakBytes, rows));
 
     public string Markdown()
     {
@@ -42,28 +43,29 @@ public sealed class BenchReport(int batchRows, double seconds)
             $"batches of {batchRows:N0} distinct random rows, {seconds:F0} s per measurement after a warm-up, one connection per client, " +
             "every system on 127.0.0.1 and measured in the same run. Pull: the store's Pull by row id against MGET. " +
             "Push: the store's Adadelta push against pipelined GET, add in the client, pipelined SET. " +
-            "Ratios above 1 favour the store. Figures move with whatever else the machine runs.");
+            "Ratios above 1 favour the store. Rows/s and latencies move with whatever else the machine runs; " +
+            "server CPU per row (from /proc) hardly does.");
         s.AppendLine();
-        s.AppendLine("| operation | dim | clients | system | rows/s | MB/s | p50 ms | p99 ms | store / system | MB/s / loopback |");
-        s.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        s.AppendLine("| operation | dim | clients | system | rows/s | MB/s | p50 ms | p99 ms | server CPU µs/row | store / system (rows/s) | MB/s / loopback |");
+        s.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in _rows)
         {
             var store = _rows.First(r => r.Operation == m.Operation && r.Dim == m.Dim && r.Clients == m.Clients && r.System == "store");
             var loopback = Loopback.TryGetValue(m.Clients, out var l) ? $"{m.MegabytesPerSecond / l:P1}" : "";
             s.AppendLine($"| {m.Operation} | {m.Dim} | {m.Clients} | {m.System} | {m.Result.RowsPerSecond:N0} | {m.MegabytesPerSecond:N0} | " +
-                $"{m.Result.P50Ms:F2} | {m.Result.P99Ms:F2} | {store.Result.RowsPerSecond / m.Result.RowsPerSecond:F2} | {loopback} |");
+                $"{m.Result.P50Ms:F2} | {m.Result.P99Ms:F2} | {m.Result.ServerCpuMicrosPerRow:F2} | {store.Result.RowsPerSecond / m.Result.RowsPerSecond:F2} | {loopback} |");
         }
         s.AppendLine();
         s.AppendLine("| loopback TCP copy (1 MiB writes) | MB/s |");
         s.AppendLine("|---|---:|");
         foreach (var (connections, mbps) in Loopback) s.AppendLine($"| {connections} connection(s) | {mbps:N0} |");
         s.AppendLine();
-        s.AppendLine("| import (word2vec binary) | system | MB/s | seconds | peak resident MB | store speed / this |");
-        s.AppendLine("|---|---|---:|---:|---:|---:|");
+        s.AppendLine("| import (word2vec binary) | system | MB/s | seconds | CPU seconds | peak resident MB | store speed / this |");
+        s.AppendLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var m in _imports)
         {
             var store = _imports.First(i => i.File == m.File);
-            s.AppendLine($"| {m.File} ({m.Megabytes:N0} MB, {m.Rows:N0} rows) | {m.System} | {m.Megabytes / m.Seconds:N0} | {m.Seconds:F1} | " +
+            s.AppendLine($"| {m.File} ({m.Megabytes:N0} MB, {m.Rows:N0} rows) | {m.System} | {m.Megabytes / m.Seconds:N0} | {m.Seconds:F1} | {m.CpuSeconds:F1} | " +
                 $"{m.PeakBytes / 1e6:N0} | {m.Seconds / store.Seconds:F2} |");
         }
         return s.ToString();

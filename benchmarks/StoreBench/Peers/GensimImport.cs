@@ -5,21 +5,24 @@ namespace StoreBench.Peers;
 
 /// <summary>
 /// gensim's <c>KeyedVectors.load_word2vec_format(binary=True)</c> on a file, in its own Python process:
-/// the load time (gensim's import excluded) and the process's peak resident memory (ru_maxrss).
+/// the load time and CPU time (gensim's own import excluded) and the process's peak resident memory (ru_maxrss).
 /// </summary>
 public static class GensimImport
 {
     private const string Script = """
         import resource, sys, time
         from gensim.models import KeyedVectors
-        started = time.perf_counter()
+        def cpu():
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            return usage.ru_utime + usage.ru_stime
+        started, cpu_started = time.perf_counter(), cpu()
         vectors = KeyedVectors.load_word2vec_format(sys.argv[1], binary=True)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"{seconds} {peak_kb} {len(vectors)} {vectors.vector_size}")
+        print(f"{seconds} {peak_kb} {len(vectors)} {vectors.vector_size} {cpu_seconds}")
         """;
 
-    public sealed record Result(double Seconds, long PeakBytes, int Rows, int Dim);
+    public sealed record Result(double Seconds, double CpuSeconds, long PeakBytes, int Rows, int Dim);
 
     /// <summary>Null when the Python interpreter or gensim is missing (the reason goes to stderr).</summary>
     public static async Task<Result?> RunAsync(string python, string file, CancellationToken cancellationToken)
@@ -44,8 +47,8 @@ public static class GensimImport
                 return null;
             }
             var f = (await output).Trim().Split(' ');
-            return new Result(double.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture) * 1024,
-                int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture));
+            return new Result(double.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture),
+                long.Parse(f[1], CultureInfo.InvariantCulture) * 1024, int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture));
         }
     }
 }

@@ -12,9 +12,12 @@ public sealed record PeerOptions(
     double Seconds,
     int[] Clients,
     string? Redis,
+    int? RedisPid,
     string? Garnet,
+    int? GarnetPid,
     string Python,
     int ImportRows,
+    bool Imports,
     string Results,
     string? Chart);
 
@@ -35,8 +38,8 @@ public static class PeerBench
             return 1;
         }
         var peers = new List<RedisPeer>();
-        if (options.Redis is not null) peers.Add(new RedisPeer("Redis", options.Redis));
-        if (options.Garnet is not null) peers.Add(new RedisPeer("Garnet", options.Garnet));
+        if (options.Redis is not null) peers.Add(new RedisPeer("Redis", options.Redis, options.RedisPid));
+        if (options.Garnet is not null) peers.Add(new RedisPeer("Garnet", options.Garnet, options.GarnetPid));
         var work = Directory.CreateTempSubdirectory("peerbench-").FullName;
         var report = new BenchReport(BatchRows, options.Seconds);
         var total = Stopwatch.StartNew();
@@ -57,11 +60,12 @@ public static class PeerBench
                 using var admin = new EmbeddingStoreClient(server.Address);
                 await admin.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
                 foreach (var (table, file) in new[] { ("glove100", "glove-100d.bin"), ("synth300", "synthetic-300d.bin") })
-                    await CompareRowsAsync(server.Address, admin, peers, table, Path.Combine(import, file), options, report, cancellationToken);
+                    await CompareRowsAsync(server, admin, peers, table, Path.Combine(import, file), options, report, cancellationToken);
             }
 
-            await CompareImportAsync("glove-6b-100d-top100k.bin", options.Vectors, work, options.Python, report, cancellationToken);
-            if (options.ImportRows > 0)
+            if (options.Imports)
+                await CompareImportAsync("glove-6b-100d-top100k.bin", options.Vectors, work, options.Python, report, cancellationToken);
+            if (options.Imports && options.ImportRows > 0)
             {
                 var big = Path.Combine(import, "generated-300d.bin");
                 var clock = Stopwatch.StartNew();
@@ -88,7 +92,7 @@ public static class PeerBench
     }
 
     /// <summary>Pull and push of one table: the store and each peer, for every client count.</summary>
-    private static async Task CompareRowsAsync(string address, EmbeddingStoreClient admin, List<RedisPeer> peers, string table, string path,
+    private static async Task CompareRowsAsync(StoreProcess server, EmbeddingStoreClient admin, List<RedisPeer> peers, string table, string path,
         PeerOptions options, BenchReport report, CancellationToken cancellationToken)
     {
         await admin.ImportFileAsync(table, Path.GetFileName(path), EmbeddingStore.Protos.VectorFormat.Auto, null, cancellationToken);
@@ -108,14 +112,15 @@ public static class PeerBench
 
         foreach (var clients in options.Clients)
         {
-            var stores = Enumerable.Range(0, clients).Select(_ => new EmbeddingStoreClient(address)).ToArray();
+            var stores = Enumerable.Range(0, clients).Select(_ => new EmbeddingStoreClient(server.Address)).ToArray();
             var floats = Enumerable.Range(0, clients).Select(_ => new float[BatchRows * dim]).ToArray();
             try
             {
                 report.Add("pull", dim, clients, "store", await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
-                    stores[c].PullAsync(table + "-read", Pick(ids, random), floats[c], cancellationToken)));
+                    stores[c].PullAsync(table + "-read", Pick(ids, random), floats[c], cancellationToken), () => server.CpuTime));
                 report.Add("push", dim, clients, "store", await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
-                    stores[c].PushAsync(table + "-train", PushKind.Gradient, Pick(ids, random), update, cancellationToken: cancellationToken)));
+                    stores[c].PushAsync(table + "-train", PushKind.Gradient, Pick(ids, random), update, cancellationToken: cancellationToken),
+                    () => server.CpuTime));
             }
             finally
             {
@@ -129,9 +134,9 @@ public static class PeerBench
                 try
                 {
                     report.Add("pull", dim, clients, peer.Name, await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
-                        connections[c].PullAsync(Load.Distinct(random, ids.Length, BatchRows), bytes[c], cancellationToken)));
+                        connections[c].PullAsync(Load.Distinct(random, ids.Length, BatchRows), bytes[c], cancellationToken), peer.CpuTime));
                     report.Add("push", dim, clients, peer.Name, await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
-                        connections[c].PushAsync(Load.Distinct(random, ids.Length, BatchRows), update, cancellationToken)));
+                        connections[c].PushAsync(Load.Distinct(random, ids.Length, BatchRows), update, cancellationToken), peer.CpuTime));
                 }
                 finally
                 {
@@ -154,16 +159,17 @@ public static class PeerBench
         {
             using var client = new EmbeddingStoreClient(server.Address);
             await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            var cpu = server.CpuTime;
             var clock = Stopwatch.StartNew();
             var info = await client.ImportFileAsync("imported", Path.GetFileName(file), EmbeddingStore.Protos.VectorFormat.Auto, null, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
-            report.AddImport(label, $"store (--memory-mb {StoreMemoryMb})", megabytes, seconds, server.PeakResidentBytes, info.Rows);
+            report.AddImport(label, $"store (--memory-mb {StoreMemoryMb})", megabytes, seconds, (server.CpuTime - cpu).TotalSeconds, server.PeakResidentBytes, info.Rows);
             Console.WriteLine($"store import {label}: {megabytes / seconds:F0} MB/s, peak {server.PeakResidentBytes / 1e6:F0} MB");
         }
         Directory.Delete(dataDir, recursive: true);
         var gensim = await GensimImport.RunAsync(python, file, cancellationToken);
         if (gensim is null) return;
-        report.AddImport(label, "gensim 4 load_word2vec_format", megabytes, gensim.Seconds, gensim.PeakBytes, gensim.Rows);
+        report.AddImport(label, "gensim 4 load_word2vec_format", megabytes, gensim.Seconds, gensim.CpuSeconds, gensim.PeakBytes, gensim.Rows);
         Console.WriteLine($"gensim import {label}: {megabytes / gensim.Seconds:F0} MB/s, peak {gensim.PeakBytes / 1e6:F0} MB");
     }
 

@@ -7,13 +7,16 @@ namespace StoreBench.Peers;
 /// Redis or Garnet holding a table as one key per row ("prefix:row index") and packed float32 values:
 /// the layout a team would choose to serve embeddings from a key-value cache.
 /// </summary>
-public sealed class RedisPeer(string name, string address)
+public sealed class RedisPeer(string name, string address, int? processId)
 {
     private const int LoadBatch = 1000;
 
     public string Name { get; } = name;
 
     public string Address { get; } = address;
+
+    /// <summary>CPU time of the peer's process, when its id is known.</summary>
+    public Func<TimeSpan>? CpuTime { get; } = processId is { } pid ? () => System.Diagnostics.Process.GetProcessById(pid).TotalProcessorTime : null;
 
     public static byte[] Key(string prefix, int row) => Encoding.ASCII.GetBytes($"{prefix}:{row}");
 
