@@ -25,29 +25,10 @@ public sealed partial class EmbeddingStoreClient : IDisposable
         options ??= new GrpcChannelOptions();
         options.MaxReceiveMessageSize ??= MaxMessageBytes;
         options.MaxSendMessageSize ??= MaxMessageBytes;
-        if (options.HttpHandler is null && options.HttpClient is null)
-        {
-            options.HttpHandler = NewHandler();
-            options.DisposeHttpClient = true;
-        }
         _channel = GrpcChannel.ForAddress(address, options);
         _ownsChannel = true;
         (Admin, Rows) = (new Admin.AdminClient(_channel), new Rows.RowsClient(_channel));
     }
-
-    /// <summary>
-    /// A pull answers with 0.4-1.2 MB per 1,000 rows. With HTTP/2's 64 KiB initial stream window the server
-    /// stops every 64 KiB until a window update comes back (one round trip through both processes'
-    /// schedulers); a window that holds the largest message lets it send a response in one go.
-    /// </summary>
-    private static SocketsHttpHandler NewHandler() => new()
-    {
-        InitialHttp2StreamWindowSize = ReceiveWindowBytes,
-        EnableMultipleHttp2Connections = true,
-    };
-
-    /// <summary>The HTTP/2 receive window of the client's own handler: more than a 1,000-row 300-d pull.</summary>
-    public const int ReceiveWindowBytes = 16 << 20;
 
     /// <summary>Uses an existing channel (e.g. one over a TestServer handler); the caller keeps ownership of it.</summary>
     public EmbeddingStoreClient(GrpcChannel channel)
