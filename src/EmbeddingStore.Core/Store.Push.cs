@@ -105,12 +105,21 @@ public sealed partial class Store
         var outcome = _records.Update(key, default, updater, scratch);
         if (outcome == UpdateOutcome.NotFound && Keys.OwnerOf(id) != space)
         {
-            var sourceRecord = new byte[scratch.Length];
-            var parent = ParentChain(chain);
-            if (ReadRecord(parent, id, sourceRecord) == NotReadable) return false;
-            var copy = RowRecord.Create(0, RowOrigin.Copy, RowRecord.Token(sourceRecord), RowRecord.Vector((ReadOnlySpan<byte>)sourceRecord), chain.Slots);
-            outcome = _records.Update(key, copy, updater, scratch);
-            if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
+            // First write to an inherited row: the copy is built in pooled buffers, without decoding the token.
+            var source = ArrayPool<byte>.Shared.Rent(scratch.Length);
+            var copy = ArrayPool<byte>.Shared.Rent(scratch.Length);
+            try
+            {
+                if (ReadRecord(ParentChain(chain), id, source) == NotReadable) return false;
+                var length = RowRecord.WriteCopy(copy, source, chain.Slots);
+                outcome = _records.Update(key, copy.AsSpan(0, length), updater, scratch);
+                if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(source);
+                ArrayPool<byte>.Shared.Return(copy);
+            }
         }
         if (outcome == UpdateOutcome.NotFound) return false;
         _wal.AppendSet(key, scratch.AsSpan(0, RowRecord.UsedLength(scratch)));
