@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 dotnet "$(bin EmbeddingStore EmbeddingStore)" --port "$PORT" --data-dir "$OUT/store" --import-dir "$DATA/vectors" >"$OUT/store.log" 2>&1 &
 STORE_PID=$!
 trap 'kill -TERM $STORE_PID 2>/dev/null; wait $STORE_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do grep -q "listening on" "$OUT/store.log" && break; sleep 0.5; done
+for _ in $(seq 1 120); do grep -q "EmbeddingStore listening on" "$OUT/store.log" && break; sleep 0.5; done
 
 train() { # dataset variant
   dotnet "$(bin Trainer Trainer)" train --address "http://127.0.0.1:$PORT" --dataset "$1" --data-dir "$DATA/sentences" \

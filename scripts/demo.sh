@@ -38,8 +38,8 @@ dotnet "$(bin EmbeddingStore EmbeddingStore)" --port "$PORT" --data-dir "$OUT/st
   --import-dir "$(dirname "$VECTORS")" >"$OUT/store.log" 2>&1 &
 STORE_PID=$!
 trap 'kill -TERM $STORE_PID 2>/dev/null; wait $STORE_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do grep -q "listening on" "$OUT/store.log" && break; sleep 0.5; done
-grep -q "listening on" "$OUT/store.log" || { echo "store did not start:"; cat "$OUT/store.log"; exit 1; }
+for _ in $(seq 1 120); do grep -q "EmbeddingStore listening on" "$OUT/store.log" && break; sleep 0.5; done
+grep -q "EmbeddingStore listening on" "$OUT/store.log" || { echo "store did not start:"; cat "$OUT/store.log"; exit 1; }
 
 embstore() { dotnet "$(bin Cli embstore)" --address "$ADDRESS" "$@"; }
 echo "== importing $(basename "$VECTORS")"

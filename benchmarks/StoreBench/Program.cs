@@ -7,11 +7,12 @@ var seconds = new Option<double>("--seconds") { Description = "Duration of each 
 var clients = new Option<string>("--clients") { Description = "Concurrent clients, comma-separated", DefaultValueFactory = _ => "1,16" };
 var output = new Option<string?>("--out") { Description = "Also write the markdown table to this file" };
 var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
+var neighbours = new Option<int>("--neighbours") { Description = "Instead: time this many neighbour queries (p50/p99) on --vectors" };
 var peers = new Option<bool>("--peers") { Description = "Instead: compare the store with Redis, Garnet, a loopback TCP copy and gensim (scripts/bench.sh runs this)" };
 var redis = new Option<string?>("--redis") { Description = "With --peers: host:port of a Redis server (skipped when absent)" };
 var redisPid = new Option<int?>("--redis-pid") { Description = "With --peers: Redis's process id, to measure its CPU per row" };
-var garnetPid = new Option<int?>("--garnet-pid") { Description = "With --peers: Garnet's process id, to measure its CPU per row" };
 var garnet = new Option<string?>("--garnet") { Description = "With --peers: host:port of a Garnet server (skipped when absent)" };
+var garnetPid = new Option<int?>("--garnet-pid") { Description = "With --peers: Garnet's process id, to measure its CPU per row" };
 var python = new Option<string>("--python") { Description = "With --peers: the Python interpreter that has gensim", DefaultValueFactory = _ => "/usr/bin/python3" };
 var importRows = new Option<int>("--import-rows") { Description = "With --peers: rows of the generated 300-d import file (0: none)", DefaultValueFactory = _ => 3_000_000 };
 var noImports = new Option<bool>("--no-imports") { Description = "With --peers: skip the import comparison (quick runs of pull and push)" };
@@ -19,17 +20,18 @@ var results = new Option<string>("--results") { Description = "With --peers: the
 var chart = new Option<string?>("--chart") { Description = "With --peers: the bar chart (PNG)" };
 var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback, and against its peers")
 {
-    vectors, seconds, clients, output, big, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports, results, chart,
+    vectors, seconds, clients, output, big, neighbours, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports, results, chart,
 };
 root.SetAction((parse, cancellationToken) =>
 {
     int[] clientCounts = [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)];
     if (parse.GetValue(peers))
         return PeerBench.RunAsync(new PeerOptions(parse.GetValue(vectors)!, parse.GetValue(seconds), clientCounts,
-            parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!, parse.GetValue(importRows), !parse.GetValue(noImports),
-            parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken);
-    return parse.GetValue(big) > 0
-        ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
+            parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!,
+            parse.GetValue(importRows), !parse.GetValue(noImports), parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken);
+    if (parse.GetValue(big) > 0) return BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken);
+    return parse.GetValue(neighbours) > 0
+        ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
         : Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds), clientCounts, parse.GetValue(output), cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();

@@ -66,7 +66,7 @@ public sealed class StoreProcess : IAsyncDisposable
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var listening = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("listening on") == true) listening.TrySetResult(); };
+        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("EmbeddingStore listening on") == true) listening.TrySetResult(); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -17,15 +17,35 @@ public static class CliApp
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_ADDRESS") is { Length: > 0 } env ? env : DefaultAddress,
     };
 
+    /// <summary>The API key sent with every call; from the environment by default, so it stays out of shell history.</summary>
+    public static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "API key for a store that requires one (default: $EMBSTORE_API_KEY)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_API_KEY") is { Length: > 0 } env ? env : null,
+    };
+
+    /// <summary>The CA certificate that the server's TLS certificate must chain to.</summary>
+    public static readonly Option<string?> CaCert = new("--ca-cert")
+    {
+        Description = "PEM CA certificate for an https:// address whose certificate is not publicly trusted (default: $EMBSTORE_CA_CERT)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_CA_CERT") is { Length: > 0 } env ? env : null,
+    };
+
     public static RootCommand Build()
     {
         var root = new RootCommand("embstore: manage an embedding store's tables and views, and read their rows");
         root.Options.Add(Address);
+        root.Options.Add(ApiKey);
+        root.Options.Add(CaCert);
         foreach (var command in TableCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in ViewCommands.Build()) root.Subcommands.Add(command);
         root.Subcommands.Add(RowCommands.Show());
+        foreach (var command in QueryCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in StoreCommands.Build()) root.Subcommands.Add(command);
         root.Subcommands.Add(Server.ServerCommandLine.ServeCommand());
+        root.Subcommands.Add(Server.Security.KeyCommands.Build());
         return root;
     }
 
@@ -45,7 +65,8 @@ public static class CliApp
     {
         try
         {
-            using var client = new EmbeddingStoreClient(parsed.GetValue(Address)!);
+            using var client = new EmbeddingStoreClient(parsed.GetValue(Address)!,
+                new StoreCredentials(parsed.GetValue(ApiKey), parsed.GetValue(CaCert)));
             await work(client, ct);
             return 0;
         }

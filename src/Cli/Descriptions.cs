@@ -40,6 +40,10 @@ public static class Descriptions
         ("base_rows", Number(v.BaseRows)),
         ("stored", Output.Bytes(v.StoredBytes)),
         ("created", Output.Time(v.CreatedUnixMs)),
+        ("min_count", Number(v.MinCount)),
+        ("evict_unused_after", v.EvictUnusedAfterMs == 0 ? "never" : Durations.Format(v.EvictUnusedAfterMs)),
+        ("pending_tokens", Number(v.PendingTokens)),
+        ("evicted_rows", Number(v.EvictedRows)),
     ];
 
     public static string Number(IFormattable value) => value.ToString(value is float ? "G6" : null, CultureInfo.InvariantCulture);

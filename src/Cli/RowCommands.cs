@@ -32,7 +32,7 @@ public static class RowCommands
         return command;
     }
 
-    private static string Leading(ReadOnlySpan<float> row, int count)
+    internal static string Leading(ReadOnlySpan<float> row, int count)
     {
         var parts = new string[count];
         for (var i = 0; i < count; i++) parts[i] = row[i].ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);

@@ -21,12 +21,18 @@ public sealed class ViewCreateArguments
     public Option<OptimizerKind> Optimizer { get; } = CliApp.EnumOption("--optimizer", ProtoNames.Optimizers, "server-side optimizer for gradient pushes");
     public Option<float> LearningRate { get; } = new("--lr") { Description = "learning rate (0: the optimizer's default)" };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "seed for new rows (0: the server's default)" };
+    public Option<int> MinCount { get; } = new("--min-count") { Description = "create a token's row only once seen this often (until then: unk)" };
+    public Option<TimeSpan> EvictAfter { get; } = new("--evict-after")
+    {
+        Description = "evict own rows and copies unused this long, e.g. 300ms, 30s, 10m, 2h, 7d",
+        CustomParser = Durations.Parse,
+    };
 
     /// <summary>Adds the arguments to <paramref name="command"/>, with the checks that make a parse fail as a usage error.</summary>
     public void AddTo(Command command)
     {
         command.Arguments.Add(Name);
-        foreach (var option in new Option[] { Table, Parent, Mode, Unknown, Init, InitScale, InitCopy, Optimizer, LearningRate, Seed })
+        foreach (var option in new Option[] { Table, Parent, Mode, Unknown, Init, InitScale, InitCopy, Optimizer, LearningRate, Seed, MinCount, EvictAfter })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -49,5 +55,7 @@ public sealed class ViewCreateArguments
         Optimizer = parsed.GetValue(Optimizer),
         LearningRate = parsed.GetValue(LearningRate),
         Seed = parsed.GetValue(Seed),
+        MinCount = parsed.GetValue(MinCount),
+        EvictUnusedAfter = parsed.GetValue(EvictAfter),
     };
 }

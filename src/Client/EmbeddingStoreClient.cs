@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using EmbeddingStore.Protos;
@@ -16,26 +17,52 @@ public sealed partial class EmbeddingStoreClient : IDisposable
     public const int MaxMessageBytes = 256 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
+    private readonly CallInvoker _invoker;
     private readonly bool _ownsChannel;
 
     /// <summary>Connects to <paramref name="address"/> (e.g. <c>http://127.0.0.1:5191</c>); the connection opens lazily.</summary>
     /// <param name="options">Channel options; the message size limits are raised to <see cref="MaxMessageBytes"/> unless set.</param>
-    public EmbeddingStoreClient(string address, GrpcChannelOptions? options = null)
+    public EmbeddingStoreClient(string address, GrpcChannelOptions? options = null) : this(address, StoreCredentials.None, options) { }
+
+    /// <summary>
+    /// Connects to <paramref name="address"/> (<c>https://</c> for a TLS endpoint) with an API key and/or a CA certificate.
+    /// </summary>
+    /// <param name="options">Channel options; a handler of its own replaces the one <paramref name="credentials"/>' CA file would make.</param>
+    public EmbeddingStoreClient(string address, StoreCredentials credentials, GrpcChannelOptions? options = null)
     {
         options ??= new GrpcChannelOptions();
         options.MaxReceiveMessageSize ??= MaxMessageBytes;
         options.MaxSendMessageSize ??= MaxMessageBytes;
+        if (options.HttpHandler is null && options.HttpClient is null && credentials.CreateHandler() is { } handler)
+        {
+            options.HttpHandler = handler;
+            options.DisposeHttpClient = true;
+        }
         _channel = GrpcChannel.ForAddress(address, options);
         _ownsChannel = true;
-        (Admin, Rows) = (new Admin.AdminClient(_channel), new Rows.RowsClient(_channel));
+        _invoker = WithKey(_channel.CreateCallInvoker(), credentials.ApiKey);
+        (Admin, Rows) = (new Admin.AdminClient(_invoker), new Rows.RowsClient(_invoker));
     }
 
     /// <summary>Uses an existing channel (e.g. one over a TestServer handler); the caller keeps ownership of it.</summary>
-    public EmbeddingStoreClient(GrpcChannel channel)
+    public EmbeddingStoreClient(GrpcChannel channel, string? apiKey = null)
     {
         _channel = channel;
-        (Admin, Rows) = (new Admin.AdminClient(_channel), new Rows.RowsClient(_channel));
+        _invoker = WithKey(_channel.CreateCallInvoker(), apiKey);
+        (Admin, Rows) = (new Admin.AdminClient(_invoker), new Rows.RowsClient(_invoker));
     }
+
+    /// <summary>
+    /// The key travels as call metadata rather than channel call credentials, which gRPC sends only over TLS: a store on
+    /// loopback may require keys without TLS.
+    /// </summary>
+    private static CallInvoker WithKey(CallInvoker invoker, string? apiKey) => apiKey is null
+        ? invoker
+        : invoker.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + apiKey);
+            return metadata;
+        });
 
     /// <summary>The server's address, as the channel sees it.</summary>
     public string Address => _channel.Target;
@@ -61,7 +88,7 @@ public sealed partial class EmbeddingStoreClient : IDisposable
     /// <exception cref="TimeoutException">The server did not report SERVING within <paramref name="timeout"/>.</exception>
     public async Task WaitForServingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var health = new Health.HealthClient(_channel);
+        var health = new Health.HealthClient(_invoker);
         var deadline = DateTime.UtcNow + timeout;
         string last = "no answer";
         while (DateTime.UtcNow < deadline)

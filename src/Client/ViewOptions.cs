@@ -22,6 +22,10 @@ public sealed record ViewOptions(string Name)
     public float LearningRate { get; init; }
     /// <summary>0 picks the server's fixed default seed.</summary>
     public ulong Seed { get; init; }
+    /// <summary>Under the create policy, a token gets a row only once seen this often (until then it reads as unk); 0: at once.</summary>
+    public int MinCount { get; init; }
+    /// <summary>Own rows and copies unused for this long are evicted; zero keeps them.</summary>
+    public TimeSpan EvictUnusedAfter { get; init; }
 
     /// <summary>The CreateView message for this options.</summary>
     /// <exception cref="ArgumentException">Not exactly one parent, or a copy init without a token.</exception>
@@ -41,6 +45,8 @@ public sealed record ViewOptions(string Name)
             InitScale = InitScale,
             InitCopyToken = InitCopyToken ?? "",
             Seed = Seed,
+            MinCount = MinCount,
+            EvictUnusedAfterMs = (long)EvictUnusedAfter.TotalMilliseconds,
         };
         if (!string.IsNullOrEmpty(Table)) request.Table = Table;
         else request.View = ParentView;

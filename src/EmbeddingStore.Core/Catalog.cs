@@ -40,10 +40,13 @@ internal sealed class ViewEntry
     public required string UnkToken { get; init; }
     public ulong Seed { get; init; }
     public long CreatedUnixMs { get; init; }
+    public int MinCount { get; init; }
+    public long EvictUnusedAfterMs { get; init; }
 
     [JsonInclude] public long NextLocal;
     [JsonInclude] public long OwnRows;
     [JsonInclude] public long CopiedRows;
+    [JsonInclude] public long EvictedRows;
 }
 
 /// <summary>

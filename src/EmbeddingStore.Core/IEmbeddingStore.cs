@@ -7,7 +7,7 @@ namespace EmbeddingStore.Core;
 /// <see cref="StoreException"/> (or <see cref="VectorFormatException"/> for malformed imports)
 /// having changed nothing. Thread-safe.
 /// </summary>
-public interface IEmbeddingStore
+public partial interface IEmbeddingStore
 {
     /// <summary>
     /// Imports a vector file into a new table. The table becomes visible only once every row is in;

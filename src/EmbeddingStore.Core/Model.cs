@@ -68,7 +68,14 @@ public sealed record ViewSpec(
     OptimizerSettings? Optimizer = null,
     string PadToken = "<pad>",
     string UnkToken = "<unk>",
-    ulong Seed = 0);
+    ulong Seed = 0)
+{
+    /// <summary>Under the create policy, a token's row is created only once it has been seen this often; 0 or 1: at once.</summary>
+    public int MinCount { get; init; }
+
+    /// <summary>Own rows and copies unused for this long are evicted; 0: never.</summary>
+    public long EvictUnusedAfterMs { get; init; }
+}
 
 public sealed record ViewInfo(
     string Name,
@@ -88,7 +95,15 @@ public sealed record ViewInfo(
     long CopiedRows,
     long BaseRows,
     long StoredBytes,
-    long CreatedUnixMs);
+    long CreatedUnixMs)
+{
+    public int MinCount { get; init; }
+    public long EvictUnusedAfterMs { get; init; }
+    /// <summary>Tokens counted towards <see cref="MinCount"/> that have no row yet (in memory only).</summary>
+    public long PendingTokens { get; init; }
+    /// <summary>Rows removed for being unused since the view was created.</summary>
+    public long EvictedRows { get; init; }
+}
 
 /// <summary>How a row reads through a view.</summary>
 public readonly record struct RowMeta(long Id, RowOrigin Origin, bool Trainable, long Version, bool Own);

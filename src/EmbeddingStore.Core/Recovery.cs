@@ -15,7 +15,7 @@ internal static class Recovery
     public static Result Run(IRecordStore records, WriteAheadLog wal)
     {
         long maxVersion = 0;
-        var created = new Dictionary<int, (long Own, long Copies, long MaxLocal)>();
+        var createdRows = new List<(byte[] Key, long Version, RowOrigin Origin)>();
         var current = new byte[64];
 
         long StoredVersion(ReadOnlySpan<byte> key)
@@ -34,7 +34,7 @@ internal static class Recovery
                 if (stored >= version) return;
                 records.Upsert(key, value);
                 replayed++;
-                if (stored < 0 && key[0] == Keys.Row) Count(created, key, value);
+                if (stored < 0 && key[0] == Keys.Row) createdRows.Add((key.ToArray(), version, RowRecord.Origin(value)));
             },
             (key, version) =>
             {
@@ -56,6 +56,12 @@ internal static class Recovery
         }
         if (length > 0) (catalog, catalogVersion) = Catalog.Deserialize(buffer.AsSpan(0, length));
 
+        // The catalog's counters already include rows written before it was saved, and rows evicted later are gone;
+        // every id seen is still spent, so none is handed out twice.
+        var created = new Dictionary<int, (long Own, long Copies, long MaxLocal)>();
+        foreach (var row in createdRows)
+            Count(created, row.Key, row.Origin, row.Version > catalogVersion && records.Read(row.Key, current) >= 0);
+
         foreach (var view in catalog.Views.Values)
         {
             if (!created.TryGetValue(view.Space, out var c)) continue;
@@ -66,13 +72,13 @@ internal static class Recovery
         return new Result(catalog, Math.Max(maxVersion, catalogVersion), replayed);
     }
 
-    private static void Count(Dictionary<int, (long Own, long Copies, long MaxLocal)> created, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    private static void Count(Dictionary<int, (long Own, long Copies, long MaxLocal)> created, ReadOnlySpan<byte> key, RowOrigin origin, bool counts)
     {
         var space = Keys.SpaceOf(key);
         var rowId = BitConverter.ToInt64(key[5..]);
         created.TryGetValue(space, out var c);
-        if (RowRecord.Origin(value) == RowOrigin.Copy) c.Copies++;
-        else c.Own++;
+        if (counts && origin == RowOrigin.Copy) c.Copies++;
+        else if (counts) c.Own++;
         if (Keys.OwnerOf(rowId) == space) c.MaxLocal = Math.Max(c.MaxLocal, Keys.LocalOf(rowId));
         created[space] = c;
     }

@@ -80,6 +80,7 @@ public sealed partial class Store
             throw new StoreException(StoreError.InvalidArgument, "init 'copy' needs the token to copy");
         if (string.IsNullOrEmpty(spec.PadToken) || string.IsNullOrEmpty(spec.UnkToken) || spec.PadToken == spec.UnkToken)
             throw new StoreException(StoreError.InvalidArgument, "pad and unk tokens must be non-empty and different");
+        OverlayHygiene.Validate(spec);
         var optimizer = (spec.Optimizer ?? new OptimizerSettings()).WithDefaults();
 
         lock (_catalogLock)
@@ -116,6 +117,8 @@ public sealed partial class Store
                 PadToken = spec.PadToken,
                 UnkToken = spec.UnkToken,
                 Seed = spec.Seed,
+                MinCount = spec.MinCount,
+                EvictUnusedAfterMs = spec.EvictUnusedAfterMs,
                 CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             };
             _catalog.Views[spec.Name] = entry;
@@ -183,6 +186,12 @@ public sealed partial class Store
         // Estimate: the row records (vector, optimizer state, an average token) plus their keys and token records.
         var stored = own * (Storage.RowRecord.Length(v.Dim, slots, 8) + 13 + 40) + copies * (Storage.RowRecord.Length(v.Dim, slots, 8) + 13);
         return new ViewInfo(v.Name, v.Table, v.ParentView, v.Dim, v.Mode, v.UnknownPolicy, v.Init, v.InitScale, v.InitCopyToken,
-            v.Optimizer, v.PadToken, v.UnkToken, v.Seed, own, copies, _catalog.Tables[v.Table].Rows, stored, v.CreatedUnixMs);
+            v.Optimizer, v.PadToken, v.UnkToken, v.Seed, own, copies, _catalog.Tables[v.Table].Rows, stored, v.CreatedUnixMs)
+        {
+            MinCount = v.MinCount,
+            EvictUnusedAfterMs = v.EvictUnusedAfterMs,
+            PendingTokens = PendingCount(v),
+            EvictedRows = Interlocked.Read(ref v.EvictedRows),
+        };
     }
 }

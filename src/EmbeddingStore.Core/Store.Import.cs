@@ -16,6 +16,7 @@ public sealed partial class Store
         Catalog.ValidateName(table, "table");
         var entry = ReserveImport(table);
         var started = Stopwatch.StartNew();
+        StoreMetrics.ImportsRunning.Add(1);
         try
         {
             // Reading is synchronous and CPU-bound; keep it off the caller's thread.
@@ -40,6 +41,7 @@ public sealed partial class Store
             CommitCatalog();
             throw;
         }
+        finally { StoreMetrics.ImportsRunning.Add(-1); }
         var seconds = Math.Max(1e-9, started.Elapsed.TotalSeconds);
         _logger.LogInformation("Imported {Rows} rows of {Dim} dims from {Source} into table {Table} in {Seconds:F1} s",
             entry.Rows, entry.Dim, sourceName, table, seconds);
@@ -86,6 +88,13 @@ public sealed partial class Store
         long rows = 0, duplicates = 0, bytes = 0;
         var declared = reader.DeclaredRows ?? 0;
         var lastReport = Stopwatch.StartNew();
+        long rowsCounted = 0, bytesCounted = 0;
+        void CountProgress()
+        {
+            StoreMetrics.ImportRows.Add(rows + duplicates - rowsCounted);
+            StoreMetrics.ImportBytes.Add(reader.BytesRead - bytesCounted);
+            (rowsCounted, bytesCounted) = (rows + duplicates, reader.BytesRead);
+        }
 
         while (reader.TryReadRow(out var token, vector))
         {
@@ -115,9 +124,10 @@ public sealed partial class Store
             // Reading the clock costs more than a row's parsing: look at it (and at cancellation) once per 1,024 rows.
             if ((rows & 1023) != 0) continue;
             cancellationToken.ThrowIfCancellationRequested();
-            if (progress is not null && lastReport.Elapsed >= ProgressInterval)
+            if (lastReport.Elapsed >= ProgressInterval)
             {
-                progress.Report(new ImportProgress(rows, declared, reader.BytesRead, totalBytes));
+                progress?.Report(new ImportProgress(rows, declared, reader.BytesRead, totalBytes));
+                CountProgress();
                 lastReport.Restart();
             }
         }
@@ -135,6 +145,7 @@ public sealed partial class Store
         }
         if (duplicates > 0)
             _logger.LogWarning("{Source}: {Duplicates} repeated tokens skipped (the first occurrence of each was kept)", sourceName, duplicates);
+        CountProgress();
         progress?.Report(new ImportProgress(rows, declared, reader.BytesRead, totalBytes));
     }
 

@@ -123,6 +123,8 @@ public sealed partial class Store
         }
         if (outcome == UpdateOutcome.NotFound) return false;
         _wal.AppendSet(key, scratch.AsSpan(0, RowRecord.UsedLength(scratch)));
+        NoteUse(chain, id);
+        NoteChanged(space, id);
         return true;
     }
 

@@ -29,6 +29,10 @@ public sealed partial class Store
                     ids[i] = EnsureToken(chain, chain.View.UnkToken, out _);
                     mapped.Add(i);
                     break;
+                case UnknownPolicy.Create when !SeenOftenEnough(chain, token):
+                    ids[i] = EnsureToken(chain, chain.View.UnkToken, out _);
+                    mapped.Add(i);
+                    break;
                 case UnknownPolicy.Create:
                     ids[i] = EnsureToken(chain, token, out var isNew);
                     if (isNew) created.Add(i);
@@ -97,6 +101,8 @@ public sealed partial class Store
         {
             _wal.AppendSet(tokenKey, claim);
             Interlocked.Increment(ref view.OwnRows);
+            NoteUse(chain, id);
+            NoteChanged(view.Space, id);
             created = true;
             return id;
         }
@@ -132,7 +138,10 @@ public sealed partial class Store
         try
         {
             for (var i = 0; i < ids.Length; i++)
+            {
                 meta[i] = ReadVector(chain, ids[i], vectors.Slice(i * dim, dim), scratch);
+                if (meta[i].Own) NoteUse(chain, ids[i]);
+            }
         }
         finally { ArrayPool<byte>.Shared.Return(scratch); }
     }

@@ -77,6 +77,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     private void StartLoops()
     {
+        _loops.Add(RunEvery(EvictionSweepInterval, SweepUnusedRowsAsync));
         if (_options.InMemory) return;
         _loops.Add(RunEvery(_options.WalFlushInterval, () =>
         {
@@ -117,6 +118,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
             _wal.TruncateUntil(covered);
             await _wal.CommitAsync(cancellationToken);
             _logger.LogInformation("Checkpoint {Token} took {Ms} ms", token, started.ElapsedMilliseconds);
+            StoreMetrics.CheckpointDuration.Record(started.Elapsed.TotalSeconds);
             return new CheckpointResult(token, started.Elapsed);
         }
         finally { _checkpointGate.Release(); }

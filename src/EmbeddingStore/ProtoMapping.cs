@@ -5,7 +5,7 @@ using Protos = EmbeddingStore.Protos;
 namespace EmbeddingStore.Server;
 
 /// <summary>Every conversion between gRPC messages and core types, in one place.</summary>
-public static class ProtoMapping
+public static partial class ProtoMapping
 {
     public static Protos.TableInfo ToProto(Core.TableInfo t)
     {
@@ -43,6 +43,10 @@ public static class ProtoMapping
         BaseRows = v.BaseRows,
         StoredBytes = v.StoredBytes,
         CreatedUnixMs = v.CreatedUnixMs,
+        MinCount = v.MinCount,
+        EvictUnusedAfterMs = v.EvictUnusedAfterMs,
+        PendingTokens = v.PendingTokens,
+        EvictedRows = v.EvictedRows,
     };
 
     public static Protos.OptimizerConfig ToProto(Core.OptimizerSettings o) => new()
@@ -69,7 +73,11 @@ public static class ProtoMapping
                 r.Optimizer.LearningRate, r.Optimizer.Rho, r.Optimizer.Beta2, r.Optimizer.Epsilon),
         string.IsNullOrEmpty(r.PadToken) ? "<pad>" : r.PadToken,
         string.IsNullOrEmpty(r.UnkToken) ? "<unk>" : r.UnkToken,
-        r.Seed);
+        r.Seed)
+    {
+        MinCount = r.MinCount,
+        EvictUnusedAfterMs = r.EvictUnusedAfterMs,
+    };
 
     public static Core.UnknownPolicy ToCore(Protos.UnknownPolicy policy) =>
         policy == Protos.UnknownPolicy.Unspecified ? Core.UnknownPolicy.Default : Checked<Core.UnknownPolicy>((int)policy, "unknown_policy");

@@ -1,14 +1,19 @@
 using System.CommandLine;
+using EmbeddingStore.Server.Security;
 
 namespace EmbeddingStore.Server;
 
-/// <summary>The server's command line: every option has a default, so it runs with none.</summary>
+/// <summary>
+/// The server's command line: every option has a default, so it runs with none. <c>--config FILE</c> supplies
+/// options from a JSON file; flags given on the command line override it.
+/// </summary>
 public static class ServerCommandLine
 {
     public static RootCommand Build()
     {
         var root = new RootCommand("Embedding store: pretrained word vectors as frozen rows, trainable views, over gRPC");
         Configure(root);
+        root.Subcommands.Add(KeyCommands.Build());
         return root;
     }
 
@@ -20,33 +25,32 @@ public static class ServerCommandLine
         return serve;
     }
 
-    private static void Configure(Command command)
+    /// <summary>The options a command line asks for, the configuration file included, without starting anything.</summary>
+    /// <exception cref="ArgumentException">The command line does not parse.</exception>
+    public static ServerOptions ParseOptions(string[] args)
     {
-        var defaults = new ServerOptions();
-        var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => defaults.Port };
-        var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => defaults.Host };
-        var dataDir = new Option<string>("--data-dir") { Description = "Folder for the log, checkpoints and write-ahead log", DefaultValueFactory = _ => defaults.DataDir };
-        host.Validators.Add(result =>
+        var command = new RootCommand();
+        var flags = Configure(command);
+        var parse = command.Parse(args);
+        if (parse.Errors.Count > 0) throw new ArgumentException(string.Join("; ", parse.Errors.Select(e => e.Message)));
+        return flags.ToOptions(parse);
+    }
+
+    private static ServerFlags Configure(Command command)
+    {
+        var flags = new ServerFlags();
+        flags.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            var value = result.GetValueOrDefault<string>();
-            if (!ServerOptions.TryParseHost(value, out _)) result.AddError($"--host: '{value}' is not an IP address or 'localhost'");
+            ServerOptions options;
+            try { options = flags.ToOptions(parse); }
+            catch (InvalidDataException e)
+            {
+                await Console.Error.WriteLineAsync("error: " + e.Message);
+                return 2;
+            }
+            return await StoreServer.RunAsync(options, cancellationToken);
         });
-        var importDir = new Option<string?>("--import-dir") { Description = "The only folder ImportFile reads from (default: DATA_DIR/import)" };
-        var memory = new Option<int>("--memory-mb") { Description = "Memory for the in-memory part of the store's log", DefaultValueFactory = _ => defaults.MemoryMb };
-        var checkpoint = new Option<int>("--checkpoint-interval") { Description = "Seconds between checkpoints (0: only on request and at shutdown)", DefaultValueFactory = _ => defaults.CheckpointIntervalSeconds };
-        var flush = new Option<int>("--wal-flush-ms") { Description = "Milliseconds within which a default push reaches disk", DefaultValueFactory = _ => defaults.WalFlushMs };
-        var inMemory = new Option<bool>("--in-memory") { Description = "Keep nothing on disk (tests, demos)" };
-        foreach (var option in new Option[] { port, host, dataDir, importDir, memory, checkpoint, flush, inMemory }) command.Options.Add(option);
-        command.SetAction((parse, cancellationToken) => StoreServer.RunAsync(new ServerOptions
-        {
-            Port = parse.GetValue(port),
-            Host = parse.GetValue(host)!,
-            DataDir = parse.GetValue(dataDir)!,
-            ImportDir = parse.GetValue(importDir),
-            MemoryMb = parse.GetValue(memory),
-            CheckpointIntervalSeconds = parse.GetValue(checkpoint),
-            WalFlushMs = parse.GetValue(flush),
-            InMemory = parse.GetValue(inMemory),
-        }, cancellationToken));
+        return flags;
     }
 }

@@ -15,8 +15,8 @@ internal static partial class ServerLog
     [LoggerMessage(4, LogLevel.Information, "Store closed after a final checkpoint")]
     public static partial void StoreClosed(ILogger logger);
 
-    [LoggerMessage(5, LogLevel.Warning, "Listening on {Host}, which is not a loopback address, and the store has no authentication yet: anyone who can reach it can read and write")]
-    public static partial void NotLoopback(ILogger logger, string host);
+    [LoggerMessage(5, LogLevel.Warning, "Listening on {Host}, which is not a loopback address, without {Missing} (--allow-insecure): anyone who can reach it can {Exposure}")]
+    public static partial void InsecureNotLoopback(ILogger logger, string host, string missing, string exposure);
 
     [LoggerMessage(6, LogLevel.Information, "Import of {Source} into table {Table} finished: {Rows} rows of {Dim} dims, {Megabytes:F1} MB in {Seconds:F1} s ({MegabytesPerSecond:F1} MB/s)")]
     public static partial void ImportFinished(ILogger logger, string source, string table, long rows, int dim, double megabytes, double seconds, double megabytesPerSecond);
@@ -27,6 +27,18 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Error, "{Method} failed")]
     public static partial void CallFailed(ILogger logger, string method, Exception exception);
 
-    [LoggerMessage(8, LogLevel.Information, "Embedded mode: no authentication, listening on loopback only")]
-    public static partial void OpenOnLoopback(ILogger logger);
+    [LoggerMessage(8, LogLevel.Information, "Security: {Access}, {Transport}; listening on {Host}")]
+    public static partial void Security(ILogger logger, string access, string transport, string host);
+
+    [LoggerMessage(12, LogLevel.Information, "API keys reloaded from {KeyFile}: {Count} keys")]
+    public static partial void KeysReloaded(ILogger logger, string keyFile, int count);
+
+    [LoggerMessage(13, LogLevel.Error, "API key file rejected, the previous keys stay in force: {Problem}")]
+    public static partial void KeyFileRejected(ILogger logger, string problem);
+
+    [LoggerMessage(10, LogLevel.Information, "EmbeddingStore listening on {Url}")]
+    public static partial void Listening(ILogger logger, string url);
+
+    [LoggerMessage(11, LogLevel.Information, "Metrics at {Url}")]
+    public static partial void MetricsAt(ILogger logger, string url);
 }

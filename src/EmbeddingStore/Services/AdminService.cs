@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Threading.Channels;
 using EmbeddingStore.Core;
 using EmbeddingStore.Protos;
+using EmbeddingStore.Server.Limits;
 using Google.Protobuf;
 using Grpc.Core;
 using CoreProgress = EmbeddingStore.Core.ImportProgress;
@@ -11,7 +12,7 @@ using ImportProgress = EmbeddingStore.Protos.ImportProgress;
 namespace EmbeddingStore.Server.Services;
 
 /// <summary>Tables, views, import, export and checkpoints: validate, convert, call the core.</summary>
-public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<AdminService> logger) : Admin.AdminBase
+public sealed class AdminService(StoreHost host, ServerOptions options, ImportSlots imports, ILogger<AdminService> logger) : Admin.AdminBase
 {
     private const int ChunkBytes = 1 << 20;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
@@ -19,6 +20,7 @@ public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<
     public override async Task ImportFile(ImportFileRequest request, IServerStreamWriter<ImportProgress> responseStream, ServerCallContext context)
     {
         var store = host.Store;
+        using var slot = imports.Enter();
         var path = ImportPaths.Resolve(options.ResolvedImportDir, request.Path);
         await using var file = File.OpenRead(path);
         await ImportWithProgressAsync(store, request.Table, file, ProtoMapping.ToCore(request.Format), Path.GetFileName(path), file.Length,
@@ -28,6 +30,7 @@ public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<
     public override async Task<ImportProgress> UploadFile(IAsyncStreamReader<UploadChunk> requestStream, ServerCallContext context)
     {
         var store = host.Store;
+        using var slot = imports.Enter();
         var cancellation = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellation) || requestStream.Current.PartCase != UploadChunk.PartOneofCase.Header)
             throw new StoreException(StoreError.InvalidArgument, "the first message of an upload must be its header");
@@ -103,8 +106,11 @@ public sealed class AdminService(StoreHost host, ServerOptions options, ILogger<
         public void Report(CoreProgress value) => writer.TryWrite(value);
     }
 
-    public override Task<Protos.TableInfo> CreateTable(CreateTableRequest request, ServerCallContext context) =>
-        Task.FromResult(ProtoMapping.ToProto(host.Store.CreateTable(request.Name, request.Dim)));
+    public override Task<Protos.TableInfo> CreateTable(CreateTableRequest request, ServerCallContext context)
+    {
+        options.Limits.CheckDim(request.Dim);
+        return Task.FromResult(ProtoMapping.ToProto(host.Store.CreateTable(request.Name, request.Dim)));
+    }
 
     public override Task<ListTablesResponse> ListTables(ListTablesRequest request, ServerCallContext context)
     {

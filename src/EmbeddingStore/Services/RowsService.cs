@@ -2,19 +2,20 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using EmbeddingStore.Core;
 using EmbeddingStore.Protos;
+using EmbeddingStore.Server.Limits;
 using Google.Protobuf;
 using Grpc.Core;
 
 namespace EmbeddingStore.Server.Services;
 
 /// <summary>Resolve, pull and push: validate, convert, call the core.</summary>
-public sealed class RowsService(StoreHost host, ServerOptions options) : Rows.RowsBase
+public sealed partial class RowsService(StoreHost host, ServerOptions options) : Rows.RowsBase
 {
     private StoreLimits Limits => options.Limits;
 
     public override Task<ResolveResponse> Resolve(ResolveRequest request, ServerCallContext context)
     {
-        CheckCount(request.Tokens.Count, Limits.MaxTokensPerRequest, "tokens per request");
+        Limits.CheckTokens(request.Tokens);
         var result = host.Store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy));
         var reply = new ResolveResponse();
         reply.Ids.AddRange(result.Ids);
@@ -28,13 +29,13 @@ public sealed class RowsService(StoreHost host, ServerOptions options) : Rows.Ro
         var store = host.Store;
         if (request.Tokens.Count > 0 && request.Ids.Count > 0)
             throw new StoreException(StoreError.InvalidArgument, "give tokens or ids, not both");
-        CheckCount(request.Tokens.Count, Limits.MaxTokensPerRequest, "tokens per request");
-        CheckCount(request.Ids.Count, Limits.MaxRowsPerRequest, "rows per request");
+        Limits.CheckTokens(request.Tokens);
+        Limits.CheckRows(request.Ids.Count);
         long[] ids = request.Tokens.Count > 0
             ? store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy)).Ids
             : [.. request.Ids];
         var dim = store.DimOf(request.View);
-        CheckFloats((long)ids.Length * dim);
+        Limits.CheckFloats((long)ids.Length * dim);
         // The core writes the vectors straight into the buffer the response sends: a pooled one, lent to
         // the response and returned once the request is over (0.4-1.2 MB per batch would otherwise be a
         // large-object allocation per pull).
@@ -50,12 +51,12 @@ public sealed class RowsService(StoreHost host, ServerOptions options) : Rows.Ro
     public override async Task<PushResponse> Push(PushRequest request, ServerCallContext context)
     {
         var store = host.Store;
-        CheckCount(request.Ids.Count, Limits.MaxRowsPerRequest, "rows per request");
+        Limits.CheckRows(request.Ids.Count);
         var kind = ProtoMapping.ToCore(request.Kind);
         var bytes = request.Values.Span;
         if (bytes.Length % sizeof(float) != 0)
             throw new StoreException(StoreError.InvalidArgument, $"values hold {bytes.Length} bytes, not a whole number of float32");
-        CheckFloats(bytes.Length / sizeof(float));
+        Limits.CheckFloats(bytes.Length / sizeof(float));
         // One copy: protobuf's buffer is not aligned for floats and the core keeps the values across an await.
         var values = ArrayPool<float>.Shared.Rent(bytes.Length / sizeof(float));
         try
@@ -69,17 +70,5 @@ public sealed class RowsService(StoreHost host, ServerOptions options) : Rows.Ro
             return reply;
         }
         finally { ArrayPool<float>.Shared.Return(values); }
-    }
-
-    private static void CheckCount(int count, int limit, string what)
-    {
-        if (count > limit)
-            throw new StoreException(StoreError.InvalidArgument, $"{count} {what} is over the limit of {limit}");
-    }
-
-    private void CheckFloats(long floats)
-    {
-        if (floats > Limits.MaxFloatsPerRequest)
-            throw new StoreException(StoreError.InvalidArgument, $"{floats} floats in one request is over the limit of {Limits.MaxFloatsPerRequest}");
     }
 }

@@ -16,21 +16,24 @@ public static class PredictCommand
     {
         var model = new Option<string>("--model") { Description = "Folder written by train --out", DefaultValueFactory = _ => "runs/latest" };
         var address = new Option<string?>("--address") { Description = "The store's address (default: the one the model was trained with)" };
+        var apiKey = TrainerCli.ApiKeyOption();
+        var caCert = TrainerCli.CaCertOption();
         var device = TrainerCli.DeviceOption();
         var sentences = new Argument<string[]>("sentences") { Description = "Sentences to classify (default: one per line on standard input)", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("predict", "Classify sentences with a trained model") { model, address, device, sentences };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(model)!, parse.GetValue(address), parse.GetValue(device)!,
+        var command = new Command("predict", "Classify sentences with a trained model") { model, address, apiKey, caCert, device, sentences };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(model)!, parse.GetValue(address),
+            new StoreCredentials(parse.GetValue(apiKey), parse.GetValue(caCert)), parse.GetValue(device)!,
             parse.GetValue(sentences) ?? [], cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, string? address, string deviceOption, string[] sentences, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string directory, string? address, StoreCredentials credentials, string deviceOption, string[] sentences, CancellationToken cancellationToken)
     {
         return await CommandErrors.RunAsync(async () =>
         {
             var saved = SavedModel.Load(directory);
             if (sentences.Length == 0) sentences = [.. ReadStdin()];
-            using var client = new EmbeddingStoreClient(address ?? saved.Address);
+            using var client = new EmbeddingStoreClient(address ?? saved.Address, credentials);
             using var device = ComputeDevice.Create(deviceOption);
             await using var weights = File.OpenRead(Path.Combine(directory, SavedModel.WeightsFile));
             using var cnn = KimCnn.Load(device, weights);

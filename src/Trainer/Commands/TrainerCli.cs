@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmbeddingStore.Client;
 using Trainer.Training;
 
 namespace Trainer.Commands;
@@ -20,6 +21,18 @@ public static class TrainerCli
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_ADDRESS") ?? "http://127.0.0.1:5191",
     };
 
+    public static Option<string?> ApiKeyOption() => new("--api-key")
+    {
+        Description = "API key for a store that requires one (default: $EMBSTORE_API_KEY)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_API_KEY") is { Length: > 0 } env ? env : null,
+    };
+
+    public static Option<string?> CaCertOption() => new("--ca-cert")
+    {
+        Description = "PEM CA certificate for an https:// store whose certificate is not publicly trusted (default: $EMBSTORE_CA_CERT)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_CA_CERT") is { Length: > 0 } env ? env : null,
+    };
+
     public static Option<string> DeviceOption() => new("--device")
     {
         Description = "Accelerator: auto (CUDA, then OpenCL, then CPU), cuda, opencl or cpu",
@@ -29,6 +42,8 @@ public static class TrainerCli
     private static Command TrainCommand()
     {
         var address = AddressOption();
+        var apiKey = ApiKeyOption();
+        var caCert = CaCertOption();
         var device = DeviceOption();
         var dataset = new Option<string>("--dataset") { Description = "mr, sst2, trec, or a TSV file of label<TAB>sentence", DefaultValueFactory = _ => "mr" };
         var dataDir = new Option<string>("--data-dir") { Description = "Folder holding the dataset files", DefaultValueFactory = _ => "../shared/data/sentences" };
@@ -50,7 +65,7 @@ public static class TrainerCli
 
         var command = new Command("train", "Train on a dataset, cross-validated or on its splits, and report accuracy")
         {
-            address, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, name, output,
+            address, apiKey, caCert, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, name, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -65,7 +80,8 @@ public static class TrainerCli
                 Seed = parse.GetValue(seed),
             };
             var settings = new TrainSettings(parse.GetValue(address)!, parse.GetValue(device)!, parse.GetValue(dataset)!, parse.GetValue(dataDir)!,
-                parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(inProcess), parse.GetValue(name), parse.GetValue(output)!);
+                parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(inProcess), parse.GetValue(name), parse.GetValue(output)!,
+                new StoreCredentials(parse.GetValue(apiKey), parse.GetValue(caCert)));
             return TrainCommandRunner.RunAsync(settings, options, cancellationToken);
         });
         return command;

@@ -22,5 +22,5 @@ public class ServerCommandLineTests
 
     [Fact]
     public void Localhost_ListensOnIpv4Loopback() =>
-        Assert.Equal(IPAddress.Loopback, new ServerOptions { Host = "localhost" }.ListenAddress);
+        Assert.Equal(IPAddress.Loopback, new ServerOptions { Host = "localhost" }.ListenAddress());
 }

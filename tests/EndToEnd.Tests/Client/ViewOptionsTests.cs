@@ -19,6 +19,8 @@ public class ViewSpecTests
             Optimizer = OptimizerKind.Adadelta,
             LearningRate = 0.5f,
             Seed = 42,
+            MinCount = 3,
+            EvictUnusedAfter = TimeSpan.FromMinutes(10),
         }.ToRequest();
 
         Assert.Equal("mr-static", request.Name);
@@ -32,6 +34,8 @@ public class ViewSpecTests
         Assert.Equal(OptimizerKind.Adadelta, request.Optimizer.Kind);
         Assert.Equal(0.5f, request.Optimizer.LearningRate);
         Assert.Equal(42UL, request.Seed);
+        Assert.Equal(3, request.MinCount);
+        Assert.Equal(600_000, request.EvictUnusedAfterMs);
     }
 
     [Fact]

@@ -16,12 +16,16 @@ public sealed class ServerProcess : IAsyncDisposable
     public int Port { get; }
     public string DataDir { get; }
     public string ImportDir { get; }
-    public string Address => $"http://127.0.0.1:{Port}";
+    /// <summary>https when the server was started with <c>--tls-cert</c>.</summary>
+    public string Address => $"{(_tls ? "https" : "http")}://127.0.0.1:{Port}";
     public IReadOnlyList<string> Output { get { lock (_output) return [.. _output]; } }
 
-    private ServerProcess(Process process, int port, string dataDir, string importDir)
+    private readonly bool _tls;
+
+    private ServerProcess(Process process, int port, string dataDir, string importDir, bool tls)
     {
         _process = process;
+        _tls = tls;
         Port = port;
         DataDir = dataDir;
         ImportDir = importDir;
@@ -49,13 +53,13 @@ public sealed class ServerProcess : IAsyncDisposable
                      "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", "64", .. extraArgs])
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
-        var server = new ServerProcess(process, chosenPort, dataDir, importDir);
+        var server = new ServerProcess(process, chosenPort, dataDir, importDir, extraArgs.Contains("--tls-cert"));
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(string? line)
         {
             if (line is null) return;
             lock (server._output) server._output.Add(line);
-            if (line.Contains("listening on", StringComparison.OrdinalIgnoreCase)) listening.TrySetResult();
+            if (line.Contains("EmbeddingStore listening on", StringComparison.Ordinal)) listening.TrySetResult();
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -69,6 +73,18 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException("store did not start:\n" + string.Join('\n', server.Output));
         }
         return server;
+    }
+
+    /// <summary>Waits until a line of the server's output satisfies <paramref name="match"/>, polling its captured output.</summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            if (Output.FirstOrDefault(match) is { } line) return line;
+            if (cts.IsCancellationRequested) throw new TimeoutException("no matching line in the server's output:\n" + string.Join('\n', Output));
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed by the process.</summary>
@@ -90,7 +106,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    private static int FreePort()
+    /// <summary>A TCP port free at the time of the call.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -66,7 +66,7 @@ public class TrainerProcessTests
         try
         {
             var data = CueWordTsv(work);
-            Task<CliRunner.Result> Train(string name) => CliRunner.RunAsync("Trainer", "Trainer",
+            Task<ExternalProgram.Result> Train(string name) => CliRunner.RunAsync("Trainer", "Trainer",
             [
                 "train", "--address", server.Address, "--dataset", data, "--variant", "rand", "--rand-dim", "16", "--feature-maps", "8",
                 "--windows", "2,3", "--epochs", "3", "--batch-size", "20", "--folds", "5", "--max-folds", "1", "--device", "cpu",

@@ -1,0 +1,7 @@
+// RowMeta as JavaScript reads it best: BigInt ids and versions, the origin as a plain word.
+import { plainWord } from './enums.js';
+
+/** `{ id, origin: 'base'|'view'|'copy'|'pad'|'unspecified', trainable, version, own }`. */
+export function toMeta(row) {
+  return { id: BigInt(row.id), origin: plainWord('RowOrigin', row.origin), trainable: row.trainable, version: BigInt(row.version), own: row.own };
+}

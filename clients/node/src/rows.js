@@ -1,0 +1,86 @@
+// Resolve, pull, push and the read-side extras (the Rows service), mixed into Client.
+import { enumName } from './enums.js';
+import { toMeta } from './rows-meta.js';
+import { Subscription } from './subscription.js';
+import { pack, unpack } from './vectors.js';
+
+const idStrings = (ids) => Array.from(ids, (id) => BigInt(id).toString());
+
+export const rowsMethods = {
+  /** Row ids of `tokens` through `view`, as a BigInt64Array; `unknown` overrides the view's policy. */
+  async resolve(view, tokens, { unknown } = {}) {
+    const reply = await this.unary(this.rows, 'Resolve', { view, tokens, unknownPolicy: enumName('UnknownPolicy', unknown) });
+    return BigInt64Array.from(reply.ids, BigInt);
+  },
+
+  /**
+   * Reads rows by `tokens` or by row `ids` (not both). Resolves to `{ vectors, dim, rows }`:
+   * `vectors` holds `rows.length * dim` floats in request order, `rows` one meta per row.
+   */
+  async pull(view, { tokens, ids, unknown } = {}) {
+    if ((tokens === undefined) === (ids === undefined)) throw new TypeError('give exactly one of tokens and ids');
+    const reply = await this.unary(this.rows, 'Pull', {
+      view, tokens: tokens ?? [], ids: ids === undefined ? [] : idStrings(ids), unknownPolicy: enumName('UnknownPolicy', unknown),
+    });
+    return { vectors: unpack(reply.vectors, reply.rows.length, reply.dim), dim: reply.dim, rows: reply.rows.map(toMeta) };
+  },
+
+  /**
+   * Applies `values` (`ids.length * dim` floats) to rows `ids` of `view`. `kind`: gradient (the view's
+   * optimizer applies them), delta or assign. A frozen row fails the whole push with FAILED_PRECONDITION
+   * unless `onFrozen: 'report'`. `durable` waits until on disk. Resolves to `{ applied, rejected, version, durable }`.
+   */
+  async push(view, ids, values, { kind = 'gradient', onFrozen = 'refuse', durable = false } = {}) {
+    const reply = await this.unary(this.rows, 'Push', {
+      view, kind: enumName('PushKind', kind), ids: idStrings(ids), values: pack(values, ids.length),
+      onFrozen: enumName('OnFrozen', onFrozen), durability: durable ? 'DURABILITY_SYNC' : 'DURABILITY_DEFAULT',
+    });
+    return {
+      applied: reply.applied,
+      rejected: reply.rejected.map((r) => ({ id: BigInt(r.id), reason: r.reason })),
+      version: BigInt(reply.version),
+      durable: reply.durable,
+    };
+  },
+
+  /**
+   * Streams changes of the rows of interest: `tokens`, or tokens starting with `tokenPrefix`, or (both
+   * empty) every row the view owns or has copied. The first changes carry the current state (unless
+   * `afterVersion` is set), up to one with `caughtUp`. Returns a {@link Subscription}.
+   */
+  subscribe(view, { tokens = [], tokenPrefix = '', afterVersion = 0 } = {}) {
+    const call = this.rows.Subscribe({ view, tokens, tokenPrefix, afterVersion: String(afterVersion) }, this.metadata);
+    return new Subscription(call);
+  },
+
+  /** The `k` rows most similar by cosine to `token` or to `vector`: `[{ token, id, similarity }]`, most similar first. */
+  async neighbors(view, { token, vector, k = 10, restrict = 0 } = {}) {
+    if ((token === undefined) === (vector === undefined)) throw new TypeError('give exactly one of token and vector');
+    const query = token !== undefined ? { token } : { vector: pack(vector, 1) };
+    const reply = await this.unary(this.rows, 'Neighbors', { view, ...query, k, restrict: String(restrict) });
+    return reply.neighbors.map((n) => ({ token: n.token, id: BigInt(n.id), similarity: n.similarity }));
+  },
+
+  /**
+   * One vector per sentence (an array of tokens, or a string split on whitespace). Resolves to
+   * `{ vectors, dim, tokensUsed }`.
+   */
+  async sentenceVectors(view, sentences, { weighting = 'mean', sifA = 0 } = {}) {
+    const reply = await this.unary(this.rows, 'SentenceVectors', {
+      view, weighting: enumName('SentenceWeighting', weighting), sifA,
+      sentences: sentences.map((s) => ({ tokens: typeof s === 'string' ? s.split(/\s+/).filter(Boolean) : s })),
+    });
+    return { vectors: unpack(reply.vectors, sentences.length, reply.dim), dim: reply.dim, tokensUsed: reply.tokensUsed };
+  },
+
+  /**
+   * Per token, its vectors from each source (view or table) concatenated in `sources` order. Resolves to
+   * `{ vectors, dim, dims, rows }` with `tokens.length * sources.length` metas, token-major.
+   */
+  async pullCombined(sources, tokens, { unknown, missingAsZeros = false } = {}) {
+    const reply = await this.unary(this.rows, 'PullCombined', {
+      sources, tokens, unknownPolicy: enumName('UnknownPolicy', unknown), missingAsZeros,
+    });
+    return { vectors: unpack(reply.vectors, tokens.length, reply.dim), dim: reply.dim, dims: reply.dims, rows: reply.rows.map(toMeta) };
+  },
+};

@@ -1,0 +1,94 @@
+// Import, pull, push and frozen rows against the real store.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import { status } from '../src/index.js';
+import { SMALL_TABLE, fresh, storeWithSmallTable, writeSmallTable } from './support.js';
+
+const rowsOf = (vectors, dim) => Array.from({ length: vectors.length / dim }, (_, i) => Array.from(vectors.slice(i * dim, (i + 1) * dim)));
+
+test('upload: small table is listed with its shape', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const info = await store.describeTable(table);
+  assert.deepEqual([Number(info.rows), info.dim], [4, 4]);
+  assert.ok((await store.listTables()).some((x) => x.name === table));
+});
+
+test('importFile: a server-side file streams progress and returns the table', async (t) => {
+  const { store } = await storeWithSmallTable(t);
+  const importDir = process.env.EMBSTORE_IMPORT_DIR;
+  assert.ok(importDir, "EMBSTORE_IMPORT_DIR is not set: it must name the store's --import-dir");
+  const folder = mkdtempSync(join(tmpdir(), 'embstore-node-'));
+  const path = writeSmallTable(folder);
+  copyFileSync(path, join(importDir, basename(path)));
+  rmSync(folder, { recursive: true });
+  const updates = [];
+  const info = await store.importFile(fresh('imp'), basename(path), { onProgress: (p) => updates.push(p) });
+  assert.equal(Number(info.rows), 4);
+  assert.equal(updates.at(-1).done, true);
+});
+
+test('pull: known, unknown and pad tokens give vectors and metas', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, mode: 'overlay', unknown: 'create' });
+  const { vectors, dim, rows } = await store.pull(view, { tokens: ['good', '@user', '<pad>'] });
+  assert.equal(dim, 4);
+  assert.ok(vectors instanceof Float32Array);
+  assert.deepEqual(rowsOf(vectors, 4)[0], SMALL_TABLE.good);
+  assert.deepEqual(rowsOf(vectors, 4)[2], [0, 0, 0, 0]);
+  assert.deepEqual(rows.map((r) => [r.origin, r.trainable]), [['base', false], ['view', true], ['pad', false]]);
+});
+
+test('pull: by ids gives the same rows as by tokens', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table });
+  const ids = await store.resolve(view, ['bad', 'movie']);
+  const { vectors, rows } = await store.pull(view, { ids });
+  assert.deepEqual(rowsOf(vectors, 4), [SMALL_TABLE.bad, SMALL_TABLE.movie]);
+  assert.deepEqual(rows.map((r) => r.id), Array.from(ids));
+});
+
+test('pull: an unknown token under the fail policy is NOT_FOUND, naming it', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table });
+  await assert.rejects(store.pull(view, { tokens: ['good', 'zyzzyva'], unknown: 'fail' }),
+    (error) => error.code === status.NOT_FOUND && error.details.includes('zyzzyva'));
+});
+
+test('push: a gradient to a trainable row takes an SGD step', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, init: 'zeros', optimizer: 'sgd', learningRate: 0.5 });
+  const ids = await store.resolve(view, ['@user']);
+  const reply = await store.push(view, ids, new Float32Array([2, -4, 0, 1]));
+  assert.equal(reply.applied, 1);
+  const { vectors, rows } = await store.pull(view, { ids });
+  assert.deepEqual(Array.from(vectors), [-1, 2, 0, -0.5]);
+  assert.equal(rows[0].version, reply.version);
+});
+
+test('push: a frozen base row is refused with FAILED_PRECONDITION and nothing is applied', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, init: 'zeros' });
+  const ids = await store.resolve(view, ['good', '@user']);
+  await assert.rejects(store.push(view, ids, new Float32Array(8).fill(1), { kind: 'delta' }),
+    (error) => error.code === status.FAILED_PRECONDITION);
+  const { vectors } = await store.pull(view, { ids });
+  assert.deepEqual(rowsOf(vectors, 4), [SMALL_TABLE.good, [0, 0, 0, 0]]);
+});
+
+test('push: with onFrozen report the others are applied and the frozen row listed', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, init: 'zeros' });
+  const ids = await store.resolve(view, ['good', '@user']);
+  const reply = await store.push(view, ids, new Float32Array(8).fill(1), { kind: 'delta', onFrozen: 'report' });
+  assert.equal(reply.applied, 1);
+  assert.deepEqual(reply.rejected.map((r) => r.id), [ids[0]]);
+});

@@ -1,0 +1,96 @@
+"""Client-side behaviour against an in-process fake server: the API key's metadata, subscriptions,
+enum names and vector packing. No store needed."""
+import struct
+import time
+import unittest
+from concurrent import futures
+
+import grpc
+import numpy as np
+
+from embstore import Client, pb, pb_grpc
+from embstore.enums import enum_value
+from embstore.vectors import pack, unpack
+
+
+class RecordingAdmin(pb_grpc.AdminServicer):
+    """Answers ListTables and remembers the metadata of the call."""
+
+    def __init__(self):
+        self.metadata = None
+
+    def ListTables(self, request, context):
+        self.metadata = dict(context.invocation_metadata())
+        return pb.ListTablesResponse(tables=[pb.TableInfo(name="t", dim=3)])
+
+
+class FakeRows(pb_grpc.RowsServicer):
+    """Subscribe sends one batch, then ends (view "v") or stays open like a live subscription."""
+
+    def Subscribe(self, request, context):
+        yield pb.ChangeBatch(dim=3, tokens=["a", "b"], vectors=np.arange(1, 7, dtype="<f4").tobytes(),
+                             rows=[pb.RowMeta(id=1 << 40, version=7), pb.RowMeta(id=2, version=8)],
+                             version=8, caught_up=True)
+        if request.view == "live":
+            while context.is_active():
+                time.sleep(0.05)
+
+
+def serve(test, add, servicer):
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    add(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    test.addCleanup(server.stop, None)
+    return f"127.0.0.1:{port}"
+
+
+class FakeServerTests(unittest.TestCase):
+    def test_subscribe_Batch_ChangeWithNumpyVectors(self):
+        with Client(serve(self, pb_grpc.add_RowsServicer_to_server, FakeRows())) as store:
+            changes = list(store.subscribe("v"))
+        self.assertEqual(len(changes), 1)
+        self.assertEqual(changes[0].tokens, ["a", "b"])
+        np.testing.assert_array_equal(changes[0].vectors, [[1, 2, 3], [4, 5, 6]])
+        self.assertEqual((changes[0].version, changes[0].caught_up), (8, True))
+        self.assertEqual(changes[0].rows[0].id, 1 << 40)
+
+    def test_subscribe_Cancelled_IterationEndsQuietly(self):
+        with Client(serve(self, pb_grpc.add_RowsServicer_to_server, FakeRows())) as store:
+            live = store.subscribe("live")
+            self.assertTrue(next(live).caught_up)
+            live.cancel()
+            self.assertEqual(list(live), [])
+
+    def test_api_key_EveryCall_SendsBearerAuthorization(self):
+        admin = RecordingAdmin()
+        address = serve(self, pb_grpc.add_AdminServicer_to_server, admin)
+        with Client(f"http://{address}", api_key="s3cret", timeout=10) as store:
+            tables = store.list_tables()
+        self.assertEqual([t.name for t in tables], ["t"])
+        self.assertEqual(admin.metadata.get("authorization"), "Bearer s3cret")
+
+
+class ConversionTests(unittest.TestCase):
+    def test_enum_value_PlainWords_MapToProtoValues(self):
+        self.assertEqual(enum_value("TrainMode", "fine-tune"), pb.TRAIN_MODE_FINE_TUNE)
+        self.assertEqual(enum_value("OptimizerKind", "lazy-adam"), pb.OPTIMIZER_KIND_LAZY_ADAM)
+        self.assertEqual(enum_value("UnknownPolicy", None), 0)
+
+    def test_enum_value_UnknownWord_ListsTheKnownOnes(self):
+        with self.assertRaises(ValueError) as caught:
+            enum_value("TrainMode", "frozen")
+        self.assertIn("fine-tune", str(caught.exception))
+
+    def test_pack_unpack_RoundTripLittleEndianFloat32(self):
+        values = np.arange(6, dtype=np.float64).reshape(2, 3) / 4
+        data = pack(values, 2)
+        self.assertEqual(data[4:8], struct.pack("<f", 0.25))
+        self.assertEqual(len(data), 24)
+        restored = unpack(data, 2, 3)
+        np.testing.assert_array_equal(restored, values)
+        restored[0, 0] = 9  # writable: callers update pulled rows in place
+
+    def test_pack_ValuesNotSplittingIntoRows_Refused(self):
+        with self.assertRaises(ValueError):
+            pack(np.ones(5), 2)

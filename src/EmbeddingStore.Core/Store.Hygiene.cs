@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using EmbeddingStore.Core.Storage;
+
+namespace EmbeddingStore.Core;
+
+/// <summary>Overlay hygiene: rows created only after <c>min_count</c> sightings, and eviction of unused rows.</summary>
+public sealed partial class Store
+{
+    /// <summary>Rows are evicted between evict_unused_after_ms and that plus this interval after their last use.</summary>
+    private static readonly TimeSpan EvictionSweepInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConcurrentDictionary<int, OverlayHygiene> _hygiene = new();
+
+    private OverlayHygiene HygieneOf(ViewChain chain) =>
+        _hygiene.GetOrAdd(chain.View.Space, _ => new OverlayHygiene(() => new RowUseTracker(RecordsOwnedBy(chain), Environment.TickCount64)));
+
+    /// <summary>Under the create policy: whether the token has now been seen often enough to get a row.</summary>
+    private bool SeenOftenEnough(ViewChain chain, string token) =>
+        chain.View.MinCount <= 1 || HygieneOf(chain).Pending.See(token, chain.View.MinCount);
+
+    private int PendingCount(ViewEntry view) => _hygiene.TryGetValue(view.Space, out var hygiene) ? hygiene.Pending.Count : 0;
+
+    /// <summary>Records that the view used its own record of a row (a pull, a push or its creation).</summary>
+    private void NoteUse(ViewChain chain, long id)
+    {
+        if (chain.View.EvictUnusedAfterMs > 0) HygieneOf(chain).Uses.Touch(id, Environment.TickCount64);
+    }
+
+    /// <summary>Ids of the records the view itself holds: its own rows, and the copies it made of inherited rows.</summary>
+    private List<long> RecordsOwnedBy(ViewChain chain)
+    {
+        var view = chain.View;
+        var candidates = new List<long>();
+        for (long local = 0; local < Interlocked.Read(ref view.NextLocal); local++) candidates.Add(Keys.MakeRowId(view.Space, local));
+        if (chain.MayHoldCopies[0]) candidates.AddRange(ExportedIds(ParentChain(chain)));
+        var held = new List<long>();
+        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
+        Span<byte> header = stackalloc byte[RowRecord.HeaderLength];
+        foreach (var id in candidates)
+        {
+            Keys.WriteRowKey(key, view.Space, id);
+            if (_records.Read(key, header) >= 0) held.Add(id);
+        }
+        return held;
+    }
+
+    /// <summary>The background sweep: forgets the in-memory state of deleted views and evicts unused rows.</summary>
+    private Task SweepUnusedRowsAsync()
+    {
+        List<ViewChain> chains;
+        HashSet<int> live;
+        lock (_catalogLock)
+        {
+            live = _catalog.Views.Values.Select(v => v.Space).ToHashSet();
+            chains = _catalog.Views.Values.Where(v => v.EvictUnusedAfterMs > 0).Select(v => Chain(v.Name)).ToList();
+        }
+        foreach (var space in _hygiene.Keys.Where(s => !live.Contains(s))) _hygiene.TryRemove(space, out _);
+        DropIndexes(live);
+        var evicted = 0;
+        foreach (var chain in chains)
+        {
+            var uses = HygieneOf(chain).Uses;
+            foreach (var candidate in uses.UnusedSince(Environment.TickCount64 - chain.View.EvictUnusedAfterMs))
+                if (uses.TryClaim(candidate) && EvictRecord(chain, candidate.Key)) evicted++;
+        }
+        if (evicted == 0) return Task.CompletedTask;
+        // The counters live in the catalog; saving it makes the deletes and the counts durable together.
+        lock (_catalogLock) SaveCatalogLocked();
+        CommitCatalog();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Removes the view's record of a row (and, for an own row, its token, which becomes unknown again; a copy's
+    /// row reads its parent's vector again). Deletes are logged, so evicted rows stay gone after a restart.
+    /// </summary>
+    private bool EvictRecord(ViewChain chain, long id)
+    {
+        var view = chain.View;
+        var scratch = new byte[RecordCapacity(chain)];
+        Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
+        Keys.WriteRowKey(rowKey, view.Space, id);
+        if (_records.Read(rowKey, scratch) < 0) return false;
+        var own = Keys.OwnerOf(id) == view.Space;
+        if (own)
+        {
+            var token = RowRecord.Token(scratch);
+            var tokenKey = new byte[Keys.TokenKeyLength(token)];
+            Keys.WriteTokenKey(tokenKey, view.Space, token);
+            _records.Delete(tokenKey);
+            _wal.AppendDelete(tokenKey, NextVersion());
+        }
+        _records.Delete(rowKey);
+        _wal.AppendDelete(rowKey, NextVersion());
+        Interlocked.Decrement(ref own ? ref view.OwnRows : ref view.CopiedRows);
+        Interlocked.Increment(ref view.EvictedRows);
+        NoteChanged(view.Space, id);
+        return true;
+    }
+}

@@ -1,0 +1,18 @@
+using Grpc.Core;
+
+namespace EmbeddingStore.Server.Security;
+
+/// <summary>Who is calling, for per-client limits such as <see cref="StoreLimits.MaxSubscriptionsPerClient"/>.</summary>
+public static class CallerIdentity
+{
+    internal const string KeyItem = "embstore.api-key";
+
+    /// <summary>"key:NAME" when API keys are in force, else the peer's address (without its port).</summary>
+    public static string Of(ServerCallContext context)
+    {
+        if (context.UserState.TryGetValue(KeyItem, out var key) && key is ApiKey apiKey) return "key:" + apiKey.Name;
+        var peer = context.Peer;
+        var port = peer.LastIndexOf(':');
+        return port > 0 ? peer[..port] : peer;
+    }
+}
