@@ -6,6 +6,7 @@ var vectors = new Option<string>("--vectors") { DefaultValueFactory = _ => "../s
 var seconds = new Option<double>("--seconds") { Description = "Duration of each throughput measurement", DefaultValueFactory = _ => 5 };
 var clients = new Option<string>("--clients") { Description = "Concurrent clients, comma-separated", DefaultValueFactory = _ => "1,16" };
 var output = new Option<string?>("--out") { Description = "Also write the markdown table to this file" };
+var subscribers = new Option<string?>("--subscribers") { Description = "Instead: push throughput with these numbers of subscribers attached, comma-separated (e.g. 0,1,16), for each --clients count of pushers" };
 var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
 var neighbours = new Option<int>("--neighbours") { Description = "Instead: time this many neighbour queries (p50/p99) on --vectors" };
 var peers = new Option<bool>("--peers") { Description = "Instead: compare the store with Redis, Garnet, a loopback TCP copy and gensim (scripts/bench.sh runs this)" };
@@ -20,18 +21,17 @@ var results = new Option<string>("--results") { Description = "With --peers: the
 var chart = new Option<string?>("--chart") { Description = "With --peers: the bar chart (PNG)" };
 var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback, and against its peers")
 {
-    vectors, seconds, clients, output, big, neighbours, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports, results, chart,
+    vectors, seconds, clients, output, big, neighbours, subscribers, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports,
+    results, chart,
 };
+int[] Counts(string list) => [.. list.Split(',').Select(int.Parse)];
 root.SetAction((parse, cancellationToken) =>
-{
-    int[] clientCounts = [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)];
-    if (parse.GetValue(peers))
-        return PeerBench.RunAsync(new PeerOptions(parse.GetValue(vectors)!, parse.GetValue(seconds), clientCounts,
-            parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!,
-            parse.GetValue(importRows), !parse.GetValue(noImports), parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken);
-    if (parse.GetValue(big) > 0) return BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken);
-    return parse.GetValue(neighbours) > 0
-        ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
-        : Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds), clientCounts, parse.GetValue(output), cancellationToken);
-});
+    parse.GetValue(peers) ? PeerBench.RunAsync(new PeerOptions(parse.GetValue(vectors)!, parse.GetValue(seconds), Counts(parse.GetValue(clients)!),
+        parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!,
+        parse.GetValue(importRows), !parse.GetValue(noImports), parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken)
+    : parse.GetValue(big) > 0 ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
+    : parse.GetValue(neighbours) > 0 ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
+    : parse.GetValue(subscribers) is { } followers ? SubscriberBench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
+        Counts(parse.GetValue(clients)!), Counts(followers), parse.GetValue(output), cancellationToken)
+    : Bench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds), Counts(parse.GetValue(clients)!), parse.GetValue(output), cancellationToken));
 return await root.Parse(args).InvokeAsync();

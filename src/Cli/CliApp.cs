@@ -42,6 +42,7 @@ public static class CliApp
         foreach (var command in TableCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in ViewCommands.Build()) root.Subcommands.Add(command);
         root.Subcommands.Add(RowCommands.Show());
+        foreach (var command in SharingCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in QueryCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in StoreCommands.Build()) root.Subcommands.Add(command);
         root.Subcommands.Add(Server.ServerCommandLine.ServeCommand());

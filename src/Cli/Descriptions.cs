@@ -24,6 +24,8 @@ public static class Descriptions
         ("name", v.Name),
         ("table", v.Table),
         ("parent", Or(v.ParentView)),
+        ("snapshot_of", Or(v.SnapshotOf)),
+        ("snapshot_version", v.SnapshotOf.Length == 0 ? "-" : Number(v.SnapshotVersion)),
         ("dim", Number(v.Dim)),
         ("mode", ProtoNames.Name(ProtoNames.Modes, v.Mode)),
         ("unknown", ProtoNames.Name(ProtoNames.UnknownPolicies, v.UnknownPolicy)),

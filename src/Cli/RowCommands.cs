@@ -39,7 +39,7 @@ public static class RowCommands
         return count < row.Length ? string.Join(" ", parts) + " ..." : string.Join(" ", parts);
     }
 
-    private static float Norm(ReadOnlySpan<float> row)
+    internal static float Norm(ReadOnlySpan<float> row)
     {
         double sum = 0;
         foreach (var x in row) sum += (double)x * x;

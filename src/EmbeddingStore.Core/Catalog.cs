@@ -40,6 +40,9 @@ internal sealed class ViewEntry
     public required string UnkToken { get; init; }
     public ulong Seed { get; init; }
     public long CreatedUnixMs { get; init; }
+    /// <summary>Set on snapshots: the view pinned, and the store version of the cut.</summary>
+    public string? SnapshotOf { get; init; }
+    public long SnapshotVersion { get; init; }
     public int MinCount { get; init; }
     public long EvictUnusedAfterMs { get; init; }
 

@@ -31,6 +31,12 @@ public partial interface IEmbeddingStore
     /// <summary>Deletes a view and its own rows; refused while views are layered over it.</summary>
     long DeleteView(string name);
 
+    /// <summary>
+    /// Pins what <paramref name="view"/> reads now as a new static view <paramref name="name"/> over the same table.
+    /// Writes to the view and its ancestors wait while the snapshot copies their rows.
+    /// </summary>
+    Task<ViewInfo> CreateSnapshotAsync(string view, string name, CancellationToken cancellationToken);
+
     /// <summary>Maps tokens to row ids, applying the policy (or the view's when Default).</summary>
     ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy);
 
@@ -51,6 +57,13 @@ public partial interface IEmbeddingStore
     /// </summary>
     ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
         bool reportFrozen, bool durable, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The rows of interest as they read now (unless <see cref="SubscriptionSpec.AfterVersion"/> is set), then every
+    /// change as it happens. Never buffers for a slow reader: see <see cref="ChangeSet.Resync"/>. Ends with NotFound
+    /// when the view is deleted, and when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    IAsyncEnumerable<ChangeSet> SubscribeAsync(SubscriptionSpec spec, CancellationToken cancellationToken);
 
     /// <summary>Writes every token the view reads, with its vector, as word2vec binary or text.</summary>
     Task ExportAsync(string view, Stream destination, bool binary, IProgress<ImportProgress>? progress,

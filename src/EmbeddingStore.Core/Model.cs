@@ -97,6 +97,9 @@ public sealed record ViewInfo(
     long StoredBytes,
     long CreatedUnixMs)
 {
+    /// <summary>Set on snapshots: the view pinned, and the store version at which it was taken.</summary>
+    public string? SnapshotOf { get; init; }
+    public long SnapshotVersion { get; init; }
     public int MinCount { get; init; }
     public long EvictUnusedAfterMs { get; init; }
     /// <summary>Tokens counted towards <see cref="MinCount"/> that have no row yet (in memory only).</summary>

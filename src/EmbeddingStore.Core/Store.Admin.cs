@@ -166,6 +166,7 @@ public sealed partial class Store
             SaveCatalogLocked();
         }
         CommitCatalog();
+        _feed.Wake();
         return records;
     }
 
@@ -188,6 +189,8 @@ public sealed partial class Store
         return new ViewInfo(v.Name, v.Table, v.ParentView, v.Dim, v.Mode, v.UnknownPolicy, v.Init, v.InitScale, v.InitCopyToken,
             v.Optimizer, v.PadToken, v.UnkToken, v.Seed, own, copies, _catalog.Tables[v.Table].Rows, stored, v.CreatedUnixMs)
         {
+            SnapshotOf = v.SnapshotOf,
+            SnapshotVersion = v.SnapshotVersion,
             MinCount = v.MinCount,
             EvictUnusedAfterMs = v.EvictUnusedAfterMs,
             PendingTokens = PendingCount(v),

@@ -77,6 +77,7 @@ public sealed partial class Store
     private bool EvictRecord(ViewChain chain, long id)
     {
         var view = chain.View;
+        using var write = new RowWrite(_feed, _gates, view.Space, 1);
         var scratch = new byte[RecordCapacity(chain)];
         Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
         Keys.WriteRowKey(rowKey, view.Space, id);
@@ -91,7 +92,9 @@ public sealed partial class Store
             _wal.AppendDelete(tokenKey, NextVersion());
         }
         _records.Delete(rowKey);
-        _wal.AppendDelete(rowKey, NextVersion());
+        var version = NextVersion();
+        _wal.AppendDelete(rowKey, version);
+        write.Changed(id, version);
         Interlocked.Decrement(ref own ? ref view.OwnRows : ref view.CopiedRows);
         Interlocked.Increment(ref view.EvictedRows);
         NoteChanged(view.Space, id);

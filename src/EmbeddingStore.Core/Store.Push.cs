@@ -18,11 +18,16 @@ public sealed partial class Store
         await _pushGate.WaitAsync(cancellationToken);
         try
         {
+            using var write = new RowWrite(_feed, _gates, chain.View.Space, distinct.Count);
             for (var r = 0; r < distinct.Count; r++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 updater.Values = sums.Slice(r * dim, dim);
-                if (ApplyToRow(chain, distinct[r], updater, scratch)) applied++;
+                if (ApplyToRow(chain, distinct[r], updater, scratch))
+                {
+                    applied++;
+                    write.Changed(distinct[r], RowRecord.Version(scratch));
+                }
                 else rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
             }
         }

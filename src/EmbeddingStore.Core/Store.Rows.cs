@@ -48,7 +48,7 @@ public sealed partial class Store
         return new ResolveResult(ids, [.. created], [.. mapped]);
     }
 
-    private static void ValidateToken(string token)
+    internal static void ValidateToken(string token)
     {
         if (string.IsNullOrEmpty(token))
             throw new StoreException(StoreError.InvalidArgument, "empty token");
@@ -82,6 +82,9 @@ public sealed partial class Store
         if (existing >= 0) return existing;
 
         var view = chain.View;
+        if (view.SnapshotOf is not null)
+            throw new StoreException(StoreError.FailedPrecondition, $"view '{view.Name}' is a snapshot of '{view.SnapshotOf}': it cannot create a row for '{token}'");
+        using var write = new RowWrite(_feed, _gates, view.Space, 1);
         var id = Keys.MakeRowId(view.Space, Interlocked.Increment(ref view.NextLocal) - 1);
         var vector = new float[chain.Dim];
         InitialVector(chain, token, vector);
@@ -101,6 +104,7 @@ public sealed partial class Store
         {
             _wal.AppendSet(tokenKey, claim);
             Interlocked.Increment(ref view.OwnRows);
+            write.Changed(id, version);
             NoteUse(chain, id);
             NoteChanged(view.Space, id);
             created = true;

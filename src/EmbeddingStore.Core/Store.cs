@@ -35,6 +35,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         _version = version;
         _options = options;
         _logger = logger;
+        _feed = new ChangeFeed(options.ChangeFeedCapacity, () => Version);
     }
 
     /// <summary>The store-wide version of the latest write.</summary>

@@ -24,6 +24,12 @@ public sealed record StoreOptions
     /// <summary>A checkpoint is also taken when the write-ahead log grows past this, so replay after a crash stays short.</summary>
     public long WalCheckpointBytes { get; init; } = 256L << 20;
 
+    /// <summary>
+    /// Row changes kept for subscribers (24 bytes each). A subscriber that reconnects, or falls behind, by more than
+    /// this many changes gets a full resend of its rows instead of the changes it missed.
+    /// </summary>
+    public int ChangeFeedCapacity { get; init; } = 1 << 20;
+
     /// <summary>Keep everything in memory and write nothing to disk (tests).</summary>
     public bool InMemory { get; init; }
 }

@@ -35,7 +35,8 @@ internal sealed class ViewChain
         for (ViewEntry? v = view; v is not null; v = v.ParentView is null ? null : catalog.Views[v.ParentView])
         {
             spaces.Add(v.Space);
-            copies.Add(v.Mode == TrainMode.FineTune);
+            // A snapshot holds copies of the base rows its source had changed.
+            copies.Add(v.Mode == TrainMode.FineTune || v.SnapshotOf is not null);
         }
         var table = catalog.Tables[view.Table];
         spaces.Add(table.Space);

@@ -43,6 +43,8 @@ public static partial class ProtoMapping
         BaseRows = v.BaseRows,
         StoredBytes = v.StoredBytes,
         CreatedUnixMs = v.CreatedUnixMs,
+        SnapshotOf = v.SnapshotOf ?? "",
+        SnapshotVersion = v.SnapshotVersion,
         MinCount = v.MinCount,
         EvictUnusedAfterMs = v.EvictUnusedAfterMs,
         PendingTokens = v.PendingTokens,
@@ -97,6 +99,26 @@ public static partial class ProtoMapping
         Version = m.Version,
         Own = m.Own,
     };
+
+    /// <summary>A subscription message; the rows' vectors are packed into one buffer, row after row.</summary>
+    public static Protos.ChangeBatch ToProto(Core.ChangeSet set, int dim)
+    {
+        var batch = new Protos.ChangeBatch { Dim = dim, Version = set.Version, CaughtUp = set.CaughtUp, Resync = set.Resync };
+        var bytes = new byte[set.Rows.Count * dim * sizeof(float)];
+        var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+        for (var i = 0; i < set.Rows.Count; i++)
+        {
+            var row = set.Rows[i];
+            batch.Tokens.Add(row.Token);
+            batch.Rows.Add(ToProto(row.Meta));
+            row.Vector.CopyTo(vectors.Slice(i * dim, dim));
+        }
+        batch.Vectors = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
+        return batch;
+    }
+
+    public static Core.SubscriptionSpec ToSpec(Protos.SubscribeRequest r) =>
+        new(r.View, [.. r.Tokens], string.IsNullOrEmpty(r.TokenPrefix) ? null : r.TokenPrefix, r.AfterVersion);
 
     public static Protos.ImportProgress ToProto(Core.ImportProgress p) => new()
     {

@@ -33,6 +33,12 @@ internal sealed class ServerFlags
             (o, v) => o with { CheckpointIntervalSeconds = v });
         Flag("--wal-flush-ms", "Milliseconds within which a default push reaches disk", Defaults.WalFlushMs, (o, v) => o with { WalFlushMs = v });
         Flag("--in-memory", "Keep nothing on disk (tests, demos)", false, (o, v) => o with { InMemory = v });
+        var feedRows = Flag("--change-feed-rows", "Row changes kept for subscribers that reconnect or fall behind (24 bytes each)",
+            Defaults.ChangeFeedRows, (o, v) => o with { ChangeFeedRows = v });
+        feedRows.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--change-feed-rows: keep at least 1 change");
+        });
         Flag("--metrics-port", "Port of the Prometheus endpoint GET /metrics (0: off)", Defaults.MetricsPort, (o, v) => o with { MetricsPort = v });
         Flag("--log-format", "Console log format", Defaults.LogFormat, (o, v) => o with { LogFormat = v }).AcceptOnlyFromAmong(ServerOptions.LogFormats);
         Flag<string?>("--tls-cert", "PEM certificate (chain) to serve TLS with", null, (o, v) => o with { TlsCert = v });

@@ -18,6 +18,8 @@ public sealed record ServerOptions
     public int CheckpointIntervalSeconds { get; init; } = 60;
     public int WalFlushMs { get; init; } = 100;
     public bool InMemory { get; init; }
+    /// <summary>Row changes kept for subscribers that reconnect or fall behind; see <see cref="StoreOptions.ChangeFeedCapacity"/>.</summary>
+    public int ChangeFeedRows { get; init; } = 1 << 20;
     /// <summary>PEM certificate (chain) the endpoint serves TLS with; plain text when unset.</summary>
     public string? TlsCert { get; init; }
     /// <summary>PEM private key of <see cref="TlsCert"/>.</summary>
@@ -78,6 +80,7 @@ public sealed record ServerOptions
         CheckpointInterval = TimeSpan.FromSeconds(CheckpointIntervalSeconds),
         WalFlushInterval = TimeSpan.FromMilliseconds(Math.Max(1, WalFlushMs)),
         InMemory = InMemory,
+        ChangeFeedCapacity = ChangeFeedRows,
     };
 }
 

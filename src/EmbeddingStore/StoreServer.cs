@@ -49,6 +49,7 @@ public static class StoreServer
         builder.Services.AddSingleton<StoreOpener>(sp => cancellationToken =>
             Store.OpenAsync(options.ToStoreOptions(), sp.GetRequiredService<ILoggerFactory>(), cancellationToken));
         builder.Services.AddSingleton<StoreHost>();
+        builder.Services.AddSingleton<SubscriptionLimiter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHost>());
         builder.Services.AddSingleton<ImportSlots>();
         if (options.KeyFile is not null) builder.Services.AddSingleton<KeyRing>();

@@ -12,7 +12,7 @@ using ImportProgress = EmbeddingStore.Protos.ImportProgress;
 namespace EmbeddingStore.Server.Services;
 
 /// <summary>Tables, views, import, export and checkpoints: validate, convert, call the core.</summary>
-public sealed class AdminService(StoreHost host, ServerOptions options, ImportSlots imports, ILogger<AdminService> logger) : Admin.AdminBase
+public sealed partial class AdminService(StoreHost host, ServerOptions options, ImportSlots imports, ILogger<AdminService> logger) : Admin.AdminBase
 {
     private const int ChunkBytes = 1 << 20;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);

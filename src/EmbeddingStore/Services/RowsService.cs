@@ -9,7 +9,7 @@ using Grpc.Core;
 namespace EmbeddingStore.Server.Services;
 
 /// <summary>Resolve, pull and push: validate, convert, call the core.</summary>
-public sealed partial class RowsService(StoreHost host, ServerOptions options) : Rows.RowsBase
+public sealed partial class RowsService(StoreHost host, ServerOptions options, SubscriptionLimiter subscriptions) : Rows.RowsBase
 {
     private StoreLimits Limits => options.Limits;
 

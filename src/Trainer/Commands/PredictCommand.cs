@@ -3,7 +3,6 @@ using EmbeddingStore.Client;
 using EmbeddingStore.Protos;
 using Grpc.Core;
 using Trainer.Data;
-using Trainer.Kernels;
 using Trainer.Model;
 using Trainer.Training;
 
@@ -34,9 +33,9 @@ public static class PredictCommand
             var saved = SavedModel.Load(directory);
             if (sentences.Length == 0) sentences = [.. ReadStdin()];
             using var client = new EmbeddingStoreClient(address ?? saved.Address, credentials);
-            using var device = ComputeDevice.Create(deviceOption);
+            using var device = CnnDevice.Create(deviceOption);
             await using var weights = File.OpenRead(Path.Combine(directory, SavedModel.WeightsFile));
-            using var cnn = KimCnn.Load(device, weights);
+            using var cnn = device.Load(weights);
             var rows = StoreRowSource.Open(client, saved.View, saved.StaticView, saved.Dim);
             var tokens = sentences.Select(s => Tokenizer.CleanStr(s, saved.Lowercase)).ToList();
             var ids = await KnownIdsAsync(client, saved.View, tokens.SelectMany(t => t).Distinct().ToList(), cancellationToken);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using EmbeddingStore.Client;
 using Grpc.Core;
 using Trainer.Data;
-using Trainer.Kernels;
 using Trainer.Model;
 using Trainer.Training;
 
@@ -52,7 +51,8 @@ public static class TrainCommandRunner
             {
                 throw new ArgumentException("--in-process needs --vectors: the rows are loaded from that file");
             }
-            using var device = ComputeDevice.Create(settings.Device);
+            using var device = CnnDevice.Create(settings.Device);
+            foreach (var line in device.Skipped) Console.WriteLine(line);
             var (examples, splits) = TrainRun.Plan(dataset, settings.Folds, settings.MaxFolds, options);
             Console.WriteLine($"{dataset.Name}: {examples.Count} sentences, {dataset.Classes} classes, longest {dataset.MaxLength} tokens; " +
                               $"CNN-{options.Variant.Name()} on {device.Description}; {splits.Count} split(s), {options.Epochs} epochs");

@@ -4,7 +4,7 @@ using Trainer.Training;
 
 namespace Trainer.Commands;
 
-/// <summary>The trainer's command line: <c>train</c> and <c>predict</c>.</summary>
+/// <summary>The trainer's command line: <c>train</c>, <c>predict</c> and <c>bench</c>.</summary>
 public static class TrainerCli
 {
     public static RootCommand Build()
@@ -12,6 +12,7 @@ public static class TrainerCli
         var root = new RootCommand("Kim (2014) CNN sentence classifier, trained on rows of the embedding store");
         root.Add(TrainCommand());
         root.Add(PredictCommand.Build());
+        root.Add(BenchCommand.Build());
         return root;
     }
 
@@ -35,7 +36,7 @@ public static class TrainerCli
 
     public static Option<string> DeviceOption() => new("--device")
     {
-        Description = "Accelerator: auto (CUDA, then OpenCL, then CPU), cuda, opencl or cpu",
+        Description = "cpu (SIMD kernels), cuda, opencl, ilgpu-cpu (ILGPU's CPU accelerator, for testing) or auto (CUDA, then OpenCL, then cpu)",
         DefaultValueFactory = _ => "auto",
     };
 

@@ -6,7 +6,8 @@ using ILGPU.Runtime.OpenCL;
 
 namespace Trainer.Kernels;
 
-public enum ComputeBackend { Auto, Cuda, OpenCL, Cpu }
+/// <summary>ILGPU accelerators: CUDA, OpenCL, or ILGPU's CPU accelerator (kept to test the kernels without a GPU).</summary>
+public enum ComputeBackend { Cuda, OpenCL, Cpu }
 
 /// <summary>
 /// Owns the ILGPU context and the one accelerator every kernel of a process runs on.
@@ -25,7 +26,6 @@ public sealed class ComputeDevice : IDisposable
     public Context Context { get; }
     public Accelerator Accelerator { get; }
 
-    /// <summary>The backend actually selected (never <see cref="ComputeBackend.Auto"/>).</summary>
     public ComputeBackend Backend { get; }
 
     /// <summary>
@@ -36,17 +36,6 @@ public sealed class ComputeDevice : IDisposable
     public int Parallelism { get; }
 
     public string Description => $"{Backend}: {Accelerator.Name}";
-
-    public static ComputeBackend ParseBackend(string option) => option.Trim().ToLowerInvariant() switch
-    {
-        "auto" => ComputeBackend.Auto,
-        "cuda" => ComputeBackend.Cuda,
-        "opencl" => ComputeBackend.OpenCL,
-        "cpu" => ComputeBackend.Cpu,
-        _ => throw new ArgumentException($"Unknown compute backend '{option}'; expected auto, cuda, opencl or cpu.", nameof(option)),
-    };
-
-    public static ComputeDevice Create(string option) => Create(ParseBackend(option));
 
     /// <param name="cpuThreads">CPU accelerator threads; defaults to <see cref="Environment.ProcessorCount"/>.</param>
     public static ComputeDevice Create(ComputeBackend backend, int? cpuThreads = null)
@@ -64,8 +53,7 @@ public sealed class ComputeDevice : IDisposable
             {
                 ComputeBackend.Cuda => CreateCuda(context) ?? throw Missing(context, "CUDA"),
                 ComputeBackend.OpenCL => CreateOpenCL(context) ?? throw Missing(context, "OpenCL"),
-                ComputeBackend.Cpu => CreateCpu(context),
-                _ => CreateFirstWorking(context),
+                _ => CreateCpu(context),
             };
         }
         catch
@@ -82,32 +70,27 @@ public sealed class ComputeDevice : IDisposable
         return context.GetCudaDevices().Count > 0;
     }
 
-    // Auto mode: a GPU whose driver fails to start must not stop training, so it is skipped and the reason kept.
-    private static ComputeDevice CreateFirstWorking(Context context)
+    /// <summary>
+    /// The first GPU that starts, CUDA then OpenCL, or null. A GPU whose driver fails to start must not stop
+    /// training, so it is skipped and the reason added to <paramref name="skipped"/>.
+    /// </summary>
+    public static ComputeDevice? CreateFirstGpu(List<string> skipped)
     {
-        var skipped = new List<string>();
+        var context = Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms().Cuda().OpenCL());
         foreach (var (name, create) in new (string, Func<Context, ComputeDevice?>)[] { ("CUDA", CreateCuda), ("OpenCL", CreateOpenCL) })
         {
             try
             {
-                if (create(context) is { } device) return device.WithSkipped(skipped);
+                if (create(context) is { } device) return device;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 skipped.Add($"{name} skipped: {e.Message}");
             }
         }
-        return CreateCpu(context).WithSkipped(skipped);
+        context.Dispose();
+        return null;
     }
-
-    private ComputeDevice WithSkipped(List<string> skipped)
-    {
-        Skipped = skipped;
-        return this;
-    }
-
-    /// <summary>Backends that auto mode tried and could not start, with the reason; empty otherwise.</summary>
-    public IReadOnlyList<string> Skipped { get; private set; } = [];
 
     private static ComputeDevice? CreateCuda(Context context)
     {
@@ -133,7 +116,7 @@ public sealed class ComputeDevice : IDisposable
     private static InvalidOperationException Missing(Context context, string name) => new(
         $"The {name} backend was requested but ILGPU found no usable {name} device " +
         $"(devices found: {string.Join(", ", context.Devices.Select(d => $"{d.AcceleratorType} '{d.Name}'"))}). " +
-        "Ask for auto or cpu instead.");
+        "Ask for auto or cpu (the SIMD CPU path) instead.");
 
     public void Dispose()
     {

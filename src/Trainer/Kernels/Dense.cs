@@ -10,7 +10,7 @@ namespace Trainer.Kernels;
 /// </summary>
 public static class Dense
 {
-    public static void Forward(int batch, int inputs, int classes, float[] z, float[] w, float[] bias, float[] logits)
+    public static void Forward(int batch, int inputs, int classes, ReadOnlySpan<float> z, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> logits)
     {
         for (int b = 0; b < batch; b++)
             for (int k = 0; k < classes; k++)
@@ -21,7 +21,8 @@ public static class Dense
             }
     }
 
-    public static void Backward(int batch, int inputs, int classes, float[] z, float[] w, float[] dLogits, float[] dw, float[] dBias, float[] dz)
+    public static void Backward(int batch, int inputs, int classes, ReadOnlySpan<float> z, ReadOnlySpan<float> w, ReadOnlySpan<float> dLogits,
+        Span<float> dw, Span<float> dBias, Span<float> dz)
     {
         for (int k = 0; k < classes; k++)
             for (int b = 0; b < batch; b++)

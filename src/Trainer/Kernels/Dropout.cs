@@ -15,7 +15,7 @@ public static class Dropout
     public static float Factor(uint seed, uint step, int index, float rate) =>
         CounterRng.Uniform(seed, step, (uint)index) >= rate ? 1f / (1f - rate) : 0f;
 
-    public static void Forward(float[] h, float[] z, float[] mask, int count, uint seed, uint step, float rate)
+    public static void Forward(ReadOnlySpan<float> h, Span<float> z, Span<float> mask, int count, uint seed, uint step, float rate)
     {
         for (int i = 0; i < count; i++)
         {
@@ -24,7 +24,7 @@ public static class Dropout
         }
     }
 
-    public static void Backward(float[] dz, float[] mask, float[] dh, int count)
+    public static void Backward(ReadOnlySpan<float> dz, ReadOnlySpan<float> mask, Span<float> dh, int count)
     {
         for (int i = 0; i < count; i++) dh[i] = dz[i] * mask[i];
     }

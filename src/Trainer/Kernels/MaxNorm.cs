@@ -11,7 +11,7 @@ namespace Trainer.Kernels;
 /// </summary>
 public static class MaxNorm
 {
-    public static void Apply(float[] w, int rows, int cols, float limit)
+    public static void Apply(Span<float> w, int rows, int cols, float limit)
     {
         for (int r = 0; r < rows; r++)
         {

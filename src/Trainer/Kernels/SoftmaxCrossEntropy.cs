@@ -11,7 +11,8 @@ namespace Trainer.Kernels;
 /// </summary>
 public static class SoftmaxCrossEntropy
 {
-    public static void Forward(int batch, int classes, float[] logits, int[] labels, float[] loss, float[] dLogits, int[] predictions)
+    public static void Forward(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> loss, Span<float> dLogits,
+        Span<int> predictions)
     {
         for (int b = 0; b < batch; b++)
         {
@@ -27,7 +28,7 @@ public static class SoftmaxCrossEntropy
         }
     }
 
-    public static void Probabilities(int batch, int classes, float[] logits, float[] probabilities, int[] predictions)
+    public static void Probabilities(int batch, int classes, ReadOnlySpan<float> logits, Span<float> probabilities, Span<int> predictions)
     {
         for (int b = 0; b < batch; b++)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Trainer.Cpu;
 
 namespace Trainer.Model;
 
@@ -11,7 +12,11 @@ public static class TrainStepBenchmark
     /// Sentences of 21 ± 15 words after Kim's 4 leading pad positions, the rest padding (like MR with L = 64);
     /// false fills every position with a word, the worst case.
     /// </param>
-    public static Result Run(ICnnBackend model, int batchSize, int batches, bool mrLikeLengths, int seed = 1)
+    /// <param name="updateRows">
+    /// Also apply each step's row gradients to the table with Adadelta, as the store does for a non-static view
+    /// (a framework reference that trains its embedding pays for that update inside its step).
+    /// </param>
+    public static Result Run(ICnnBackend model, int batchSize, int batches, bool mrLikeLengths, bool updateRows = false, int seed = 1)
     {
         var c = model.Config;
         var random = new Random(seed);
@@ -29,10 +34,17 @@ public static class TrainStepBenchmark
         }
         var labels = Enumerable.Range(0, batchSize).Select(_ => random.Next(c.Classes)).ToArray();
         var grad = new float[table.Length];
+        var (eg2, edx2) = (new float[table.Length], new float[table.Length]);
 
-        model.TrainStep(table, rows, index, labels, staticRows, grad); // first call compiles kernels
+        void Train()
+        {
+            model.TrainStep(table, rows, index, labels, staticRows, grad);
+            if (updateRows) VectorAdadelta.Update(table, grad, eg2, edx2, c.Rho, c.Epsilon);
+        }
+
+        Train(); // the first call compiles kernels and sizes buffers
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < batches; i++) model.TrainStep(table, rows, index, labels, staticRows, grad);
+        for (int i = 0; i < batches; i++) Train();
         double train = clock.Elapsed.TotalSeconds;
         clock.Restart();
         for (int i = 0; i < batches; i++) model.Predict(table, rows, index, staticRows);

@@ -82,9 +82,13 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
     {
         if (indices.Count == 0) return double.NaN;
         var correct = 0;
-        foreach (var chunk in Batcher.Order(indices, 200, null, fillLastBatch: false))
+        var chunks = Batcher.Order(indices, 200, null, fillLastBatch: false);
+        var pending = _feeder.PrepareAsync(Build(examples, chunks[0]), cancellationToken);
+        for (var i = 0; i < chunks.Count; i++)
         {
-            var batch = await _feeder.PrepareAsync(Build(examples, chunk), cancellationToken);
+            var batch = await pending;
+            // The next chunk's rows are pulled while this one is classified.
+            if (i + 1 < chunks.Count) pending = _feeder.PrepareAsync(Build(examples, chunks[i + 1]), cancellationToken);
             var predictions = model.Predict(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.StaticRows);
             for (var b = 0; b < predictions.Length; b++)
                 if (predictions[b] == batch.Batch.Labels[b]) correct++;

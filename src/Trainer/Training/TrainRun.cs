@@ -1,5 +1,4 @@
 using Trainer.Data;
-using Trainer.Kernels;
 using Trainer.Model;
 
 namespace Trainer.Training;
@@ -12,7 +11,7 @@ public sealed record Split(int Fold, int[] Train, int[] Dev, int[] Test);
 /// inside each training fold), else its own train/dev/test splits. Each fold trains a fresh model on
 /// fresh rows (its own views of the store).
 /// </summary>
-public sealed class TrainRun(ComputeDevice device, TrainingOptions options)
+public sealed class TrainRun(CnnDevice device, TrainingOptions options)
 {
     /// <summary>All examples in one list (train, then dev, then test) and the splits over it.</summary>
     public static (List<Example> Examples, List<Split> Splits) Plan(Dataset dataset, int folds, int? maxFolds, TrainingOptions options)
@@ -57,12 +56,12 @@ public sealed class TrainRun(ComputeDevice device, TrainingOptions options)
     };
 
     /// <summary>Trains one split; returns its result and the trained model (the caller disposes it).</summary>
-    public async Task<(FoldResult Result, KimCnn Model)> TrainSplitAsync(Dataset dataset, List<Example> examples, Split split,
+    public async Task<(FoldResult Result, ICnnBackend Model)> TrainSplitAsync(Dataset dataset, List<Example> examples, Split split,
         IRowSource rows, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var vocabulary = examples.SelectMany(e => e.Tokens).Distinct().ToList();
         var ids = await rows.ResolveAsync(vocabulary, cancellationToken);
-        var model = new KimCnn(device, ModelConfig(dataset, rows.Dim));
+        var model = device.CreateModel(ModelConfig(dataset, rows.Dim));
         try
         {
             var trainer = new FoldTrainer(model, rows, options)

@@ -106,6 +106,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
+    /// <summary>The server process's resident memory now.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
     /// <summary>A TCP port free at the time of the call.</summary>
     public static int FreePort()
     {

@@ -11,7 +11,7 @@ public sealed class AcceleratorFixture : IDisposable
     private readonly Dictionary<string, ComputeDevice> _devices = [];
     private readonly Lock _lock = new();
 
-    /// <summary>Backends the tests run on: the CPU accelerator always, CUDA when this machine has it.</summary>
+    /// <summary>ILGPU backends the tests run on: "cpu" (ILGPU's CPU accelerator) always, "cuda" when this machine has it.</summary>
     public static TheoryData<string> Backends
     {
         get
@@ -27,7 +27,7 @@ public sealed class AcceleratorFixture : IDisposable
         lock (_lock)
         {
             if (!_devices.TryGetValue(backend, out var device))
-                _devices[backend] = device = ComputeDevice.Create(backend);
+                _devices[backend] = device = ComputeDevice.Create(backend == "cuda" ? ComputeBackend.Cuda : ComputeBackend.Cpu);
             return device;
         }
     }

@@ -4,31 +4,16 @@ namespace Trainer.Tests.Kernels;
 
 public sealed class ComputeDeviceTests
 {
-    [Theory]
-    [InlineData("auto", ComputeBackend.Auto)]
-    [InlineData("CUDA", ComputeBackend.Cuda)]
-    [InlineData(" opencl ", ComputeBackend.OpenCL)]
-    [InlineData("cpu", ComputeBackend.Cpu)]
-    public void ParseBackend_KnownNames_AreAccepted(string option, ComputeBackend expected) =>
-        Assert.Equal(expected, ComputeDevice.ParseBackend(option));
-
-    [Fact]
-    public void ParseBackend_UnknownName_ListsTheChoices()
-    {
-        var error = Assert.Throws<ArgumentException>(() => ComputeDevice.ParseBackend("tpu"));
-        Assert.Contains("auto, cuda, opencl or cpu", error.Message);
-    }
-
     [Fact]
     public void Create_CudaWithoutCudaDevice_FailsWithClearMessage()
     {
         if (ComputeDevice.IsCudaAvailable())
         {
-            using var device = ComputeDevice.Create("cuda");
+            using var device = ComputeDevice.Create(ComputeBackend.Cuda);
             Assert.Equal(ComputeBackend.Cuda, device.Backend);
             return;
         }
-        var error = Assert.Throws<InvalidOperationException>(() => ComputeDevice.Create("cuda"));
+        var error = Assert.Throws<InvalidOperationException>(() => ComputeDevice.Create(ComputeBackend.Cuda));
         Assert.Contains("no usable CUDA device", error.Message);
     }
 

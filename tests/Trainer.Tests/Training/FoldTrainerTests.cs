@@ -23,10 +23,12 @@ public class FoldTrainerTests(AcceleratorFixture devices)
     }
 
     [Theory]
-    [InlineData(Variant.NonStatic)]
-    [InlineData(Variant.Multichannel)]
-    [InlineData(Variant.Static)]
-    public async Task TrainAsync_CueWordTask_LearnsIt(Variant variant)
+    [InlineData(Variant.NonStatic, true)]
+    [InlineData(Variant.NonStatic, false)]
+    [InlineData(Variant.Multichannel, true)]
+    [InlineData(Variant.Multichannel, false)]
+    [InlineData(Variant.Static, true)]
+    public async Task TrainAsync_CueWordTask_LearnsIt(Variant variant, bool simd)
     {
         var examples = CueWordData(240, seed: 5);
         var random = new Random(3);
@@ -45,7 +47,7 @@ public class FoldTrainerTests(AcceleratorFixture devices)
             Channels = variant == Variant.Multichannel ? 2 : 1,
             InitRange = 0.1f,
         };
-        using var model = new KimCnn(devices.Get("cpu"), config);
+        using ICnnBackend model = simd ? new SimdCnn(config) : new KimCnn(devices.Get("cpu"), config);
         var trainer = new FoldTrainer(model, rows, options) { Ids = vocabulary.Zip(ids).ToDictionary(p => p.First, p => p.Second) };
         var indices = Enumerable.Range(0, examples.Count).ToArray();
         var result = await trainer.TrainAsync(0, examples, indices[..180], indices[180..210], indices[210..], null, default);

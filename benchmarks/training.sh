@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Training speed behind the "Training" section of docs/benchmarks.md:
+#  1. examples/s of one training step (forward, backward, Adadelta, max-norm, row update) for SimdCnn (--device cpu),
+#     KimCnn on ILGPU's CPU accelerator (ilgpu-cpu) and the PyTorch reference (benchmarks/torch/kim_cnn.py), same
+#     batch, positions and dimensions, at (50, 64, 100-d) and (50, 56, 300-d). The three run back to back, ROUNDS
+#     times in alternation, and the table shows each one's median, so that they see the same machine state.
+#  2. one MR epoch (CNN-non-static, 100-d GloVe) through the store against the same trainer on --in-process rows.
+# Then it rewrites the part of docs/benchmarks.md between the training markers (raw output in runs/training/).
+#   benchmarks/training.sh                      # ROUNDS=3 BATCHES=20 EPOCHS=2 DATA=../shared/data
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-${EMBSTORE_SHARED_DATA:-../shared/data}}
+VECTORS=${VECTORS:-$DATA/vectors/glove-6b-100d-top100k.bin}
+ROUNDS=${ROUNDS:-3}
+BATCHES=${BATCHES:-20}
+EPOCHS=${EPOCHS:-2}
+PORT=${PORT:-5198}
+OUT=${OUT:-runs/training}
+PYTHON=${PYTHON:-/usr/bin/python3}
+# On a shared machine PyTorch's OpenMP threads spin at every barrier while the other thread is descheduled
+# (measured 10x slower under load); the passive policy is its best setting there, so it is the one timed.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+
+"$PYTHON" -c 'import torch' 2>/dev/null || { echo "PyTorch missing for $PYTHON (Debian: apt-get install python3-torch)" >&2; exit 1; }
+[ -f "$VECTORS" ] || { echo "missing $VECTORS (set DATA=...)" >&2; exit 1; }
+dotnet build src/Trainer/Trainer.csproj -c Release -v quiet -nologo | tail -n 1
+dotnet build src/EmbeddingStore/EmbeddingStore.csproj -c Release -v quiet -nologo | tail -n 1
+trainer() { dotnet src/Trainer/bin/Release/net10.0/Trainer.dll "$@"; }
+rm -rf "$OUT"; mkdir -p "$OUT"
+
+echo "== training steps: SimdCnn, ILGPU CPU accelerator, PyTorch ($ROUNDS rounds)"
+for round in $(seq 1 "$ROUNDS"); do
+  for shape in "100 64" "300 56"; do
+    set -- $shape
+    trainer bench --device cpu,ilgpu-cpu --dim "$1" --positions "$2" --batches "$BATCHES" | tee -a "$OUT/steps.jsonl"
+    trainer bench --device cpu --dim "$1" --positions "$2" --batches "$BATCHES" --lengths mr | tee -a "$OUT/steps.jsonl"
+    for embedding in train frozen; do
+      "$PYTHON" benchmarks/torch/kim_cnn.py --dim "$1" --positions "$2" --batches "$BATCHES" --threads 2 --embedding "$embedding" | tee -a "$OUT/steps.jsonl"
+    done
+  done
+done
+
+echo "== MR epochs through the store and in-process"
+dotnet src/EmbeddingStore/bin/Release/net10.0/EmbeddingStore.dll --port "$PORT" --data-dir "$OUT/store" \
+  --import-dir "$(dirname "$VECTORS")" >"$OUT/store.log" 2>&1 &
+STORE_PID=$!
+trap 'kill -TERM $STORE_PID 2>/dev/null; wait $STORE_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do grep -q "listening on" "$OUT/store.log" && break; sleep 0.5; done
+common=(--dataset mr --data-dir "$DATA/sentences" --vectors "$VECTORS" --variant non-static --epochs "$EPOCHS" --max-folds 1 --device cpu)
+trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --name bench --out "$OUT/store-run" | tee "$OUT/store-run.log"
+trainer train --in-process "${common[@]}" --out "$OUT/in-process-run" | tee "$OUT/in-process-run.log"
+
+"$PYTHON" benchmarks/training_table.py "$OUT" docs/benchmarks.md
