@@ -125,7 +125,7 @@ public static class Bench
     private static string Row(string what, double store50, double core50, double store99, double core99) =>
         string.Create(CultureInfo.InvariantCulture, $"| {what} | {store50:F2} / {store99:F2} | {core50:F2} / {core99:F2} | {store50 / core50:F2} |");
 
-    private static List<string> ReadTokens(string path)
+    internal static List<string> ReadTokens(string path)
     {
         using var stream = File.OpenRead(path);
         using var reader = VectorFileReader.Open(stream, FileFormat.Auto, path);
@@ -135,7 +135,7 @@ public static class Bench
         return tokens;
     }
 
-    private static void WriteSynthetic(string path, int rows, int dim)
+    internal static void WriteSynthetic(string path, int rows, int dim)
     {
         var random = new Random(300);
         using var stream = File.Create(path);

@@ -56,7 +56,7 @@ public static class BigImport
         }
     }
 
-    private static void Generate(string path, int rows, int dim)
+    internal static void Generate(string path, int rows, int dim)
     {
         var random = new Random(3);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);

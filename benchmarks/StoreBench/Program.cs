@@ -1,5 +1,6 @@
 using System.CommandLine;
 using StoreBench;
+using StoreBench.Peers;
 
 var vectors = new Option<string>("--vectors") { DefaultValueFactory = _ => "../shared/data/vectors/glove-6b-100d-top100k.bin" };
 var seconds = new Option<double>("--seconds") { Description = "Duration of each throughput measurement", DefaultValueFactory = _ => 5 };
@@ -8,13 +9,27 @@ var output = new Option<string?>("--out") { Description = "Also write the markdo
 var subscribers = new Option<string?>("--subscribers") { Description = "Instead: push throughput with these numbers of subscribers attached, comma-separated (e.g. 0,1,16), for each --clients count of pushers" };
 var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
 var neighbours = new Option<int>("--neighbours") { Description = "Instead: time this many neighbour queries (p50/p99) on --vectors" };
-var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback")
+var peers = new Option<bool>("--peers") { Description = "Instead: compare the store with Redis, Garnet, a loopback TCP copy and gensim (scripts/bench.sh runs this)" };
+var redis = new Option<string?>("--redis") { Description = "With --peers: host:port of a Redis server (skipped when absent)" };
+var redisPid = new Option<int?>("--redis-pid") { Description = "With --peers: Redis's process id, to measure its CPU per row" };
+var garnet = new Option<string?>("--garnet") { Description = "With --peers: host:port of a Garnet server (skipped when absent)" };
+var garnetPid = new Option<int?>("--garnet-pid") { Description = "With --peers: Garnet's process id, to measure its CPU per row" };
+var python = new Option<string>("--python") { Description = "With --peers: the Python interpreter that has gensim", DefaultValueFactory = _ => "/usr/bin/python3" };
+var importRows = new Option<int>("--import-rows") { Description = "With --peers: rows of the generated 300-d import file (0: none)", DefaultValueFactory = _ => 3_000_000 };
+var noImports = new Option<bool>("--no-imports") { Description = "With --peers: skip the import comparison (quick runs of pull and push)" };
+var results = new Option<string>("--results") { Description = "With --peers: the markdown results file", DefaultValueFactory = _ => "docs/bench-results.md" };
+var chart = new Option<string?>("--chart") { Description = "With --peers: the bar chart (PNG)" };
+var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback, and against its peers")
 {
-    vectors, seconds, clients, output, big, neighbours, subscribers,
+    vectors, seconds, clients, output, big, neighbours, subscribers, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports,
+    results, chart,
 };
 int[] Counts(string list) => [.. list.Split(',').Select(int.Parse)];
 root.SetAction((parse, cancellationToken) =>
-    parse.GetValue(big) > 0 ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
+    parse.GetValue(peers) ? PeerBench.RunAsync(new PeerOptions(parse.GetValue(vectors)!, parse.GetValue(seconds), Counts(parse.GetValue(clients)!),
+        parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!,
+        parse.GetValue(importRows), !parse.GetValue(noImports), parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken)
+    : parse.GetValue(big) > 0 ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
     : parse.GetValue(neighbours) > 0 ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
     : parse.GetValue(subscribers) is { } followers ? SubscriberBench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
         Counts(parse.GetValue(clients)!), Counts(followers), parse.GetValue(output), cancellationToken)

@@ -27,6 +27,30 @@ public sealed class StoreProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time (user and system) the server process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>Peak resident memory of the server process since it started (VmHWM in /proc/PID/status).</summary>
+    public long PeakResidentBytes
+    {
+        get
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        }
+    }
+
+    /// <summary>More server options from STOREBENCH_SERVER_ARGS, e.g. "--in-memory" to measure the store without durability.</summary>
+    private static string[] ExtraArguments =>
+        (Environment.GetEnvironmentVariable("STOREBENCH_SERVER_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
     public static async Task<StoreProcess> StartAsync(string dataDir, string importDir, int memoryMb)
     {
         var root = AppContext.BaseDirectory;
@@ -38,7 +62,7 @@ public sealed class StoreProcess : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { server, "--port", port.ToString(), "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", memoryMb.ToString(), "--checkpoint-interval", "0" })
+        foreach (var a in (string[])[server, "--port", port.ToString(), "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", memoryMb.ToString(), "--checkpoint-interval", "0", .. ExtraArguments])
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var listening = new TaskCompletionSource();

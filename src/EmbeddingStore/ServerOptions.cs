@@ -108,4 +108,7 @@ public sealed record StoreLimits
     public int MaxSubscriptionsPerClient { get; init; } = 16;
     /// <summary>ImportFile and UploadFile calls running at the same time.</summary>
     public int MaxConcurrentImports { get; init; } = 2;
+
+    /// <summary>HTTP/2 receive window per request stream: a push of this size is sent without waiting for window updates.</summary>
+    public int ReceiveWindowBytes { get; init; } = 8 << 20;
 }

@@ -64,6 +64,26 @@ internal static class RowRecord
         Encoding.UTF8.GetBytes(token, value.Slice(HeaderLength + 4 * dim * (1 + slots), tokenBytes));
     }
 
+    /// <summary>
+    /// Writes into <paramref name="value"/> a view's copy of <paramref name="source"/>: version 0, origin Copy, the same
+    /// vector and token bytes, zeroed state for <paramref name="slots"/> slots. Returns the copy's length.
+    /// </summary>
+    public static int WriteCopy(Span<byte> value, ReadOnlySpan<byte> source, int slots)
+    {
+        var dim = Dim(source);
+        var tokenBytes = TokenBytes(source);
+        var length = Length(dim, slots, tokenBytes);
+        value[..HeaderLength].Clear();
+        BinaryPrimitives.WriteInt32LittleEndian(value[8..], (int)RowOrigin.Copy);
+        BinaryPrimitives.WriteInt32LittleEndian(value[12..], tokenBytes);
+        BinaryPrimitives.WriteInt32LittleEndian(value[20..], slots);
+        BinaryPrimitives.WriteInt32LittleEndian(value[24..], dim);
+        source.Slice(HeaderLength, 4 * dim).CopyTo(value[HeaderLength..]);
+        value.Slice(HeaderLength + 4 * dim, 4 * dim * slots).Clear();
+        source.Slice(HeaderLength + 4 * dim * (1 + Slots(source)), tokenBytes).CopyTo(value[(HeaderLength + 4 * dim * (1 + slots))..]);
+        return length;
+    }
+
     public static byte[] Create(long version, RowOrigin origin, string token, ReadOnlySpan<float> vector, int slots)
     {
         var record = new byte[Length(vector.Length, slots, Encoding.UTF8.GetByteCount(token))];
