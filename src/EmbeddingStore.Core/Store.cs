@@ -41,6 +41,12 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     /// <summary>The store-wide version of the latest write.</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>Bytes of write-ahead log not yet retired by a checkpoint.</summary>
+    internal long WalBytes => _wal.Bytes;
+
+    /// <summary>Bytes the store's log spans (what a checkpoint snapshots).</summary>
+    internal long LogBytes => _records.LogBytes;
+
     /// <summary>Opens the store in <see cref="StoreOptions.DataDir"/>: recovers the latest checkpoint, replays the write-ahead log.</summary>
     public static async Task<Store> OpenAsync(StoreOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
@@ -83,7 +89,10 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         _loops.Add(RunEvery(_options.WalFlushInterval, () =>
         {
             _wal.CommitInBackground();
-            return _wal.Bytes > _options.WalCheckpointBytes && _checkpointGate.CurrentCount > 0 ? CheckpointAsync(_stopping.Token) : Task.CompletedTask;
+            // A checkpoint snapshots the whole log, so it waits until the write-ahead log is as large as the store's log
+            // (and at least WalCheckpointBytes): its cost stays proportional to the writes it retires.
+            var threshold = Math.Max(_options.WalCheckpointBytes, _records.LogBytes);
+            return _wal.Bytes > threshold && _checkpointGate.CurrentCount > 0 ? CheckpointAsync(_stopping.Token) : Task.CompletedTask;
         }));
         _loops.Add(RunEvery(_options.CheckpointInterval, () => CheckpointAsync(_stopping.Token)));
     }

@@ -21,7 +21,11 @@ public sealed record StoreOptions
     /// <summary>Interval at which non-durable pushes are flushed to the write-ahead log on disk.</summary>
     public TimeSpan WalFlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>A checkpoint is also taken when the write-ahead log grows past this, so replay after a crash stays short.</summary>
+    /// <summary>
+    /// A checkpoint is also taken when the write-ahead log grows past this or past the store's log, whichever is larger,
+    /// so replay after a crash stays proportional to the store's size and a checkpoint (a snapshot of the whole log) is
+    /// not repeated for every few hundred MB of pushes.
+    /// </summary>
     public long WalCheckpointBytes { get; init; } = 256L << 20;
 
     /// <summary>

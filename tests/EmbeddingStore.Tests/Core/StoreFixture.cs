@@ -12,17 +12,23 @@ public sealed class TestStore : IAsyncDisposable
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "embstore-test-" + Guid.NewGuid().ToString("N"));
     public Store Store { get; private set; } = null!;
     private readonly bool _inMemory;
+    private readonly Func<StoreOptions, StoreOptions> _configure;
 
-    private TestStore(bool inMemory) => _inMemory = inMemory;
-
-    public static async Task<TestStore> OpenAsync(bool inMemory = false)
+    private TestStore(bool inMemory, Func<StoreOptions, StoreOptions>? configure)
     {
-        var test = new TestStore(inMemory);
+        _inMemory = inMemory;
+        _configure = configure ?? (o => o);
+    }
+
+    /// <summary>Opens a store on a fresh folder; <paramref name="configure"/> may change the test settings.</summary>
+    public static async Task<TestStore> OpenAsync(bool inMemory = false, Func<StoreOptions, StoreOptions>? configure = null)
+    {
+        var test = new TestStore(inMemory, configure);
         test.Store = await Store.OpenAsync(test.Options, NullLoggerFactory.Instance, CancellationToken.None);
         return test;
     }
 
-    public StoreOptions Options => new()
+    public StoreOptions Options => _configure(new()
     {
         DataDir = DataDir,
         InMemory = _inMemory,
@@ -30,7 +36,7 @@ public sealed class TestStore : IAsyncDisposable
         PageSizeBits = 20,
         IndexBuckets = 1 << 14,
         CheckpointInterval = TimeSpan.Zero,
-    };
+    });
 
     /// <summary>Closes the store gracefully and opens it again on the same folder.</summary>
     public async Task ReopenAsync()

@@ -1,0 +1,46 @@
+using EmbeddingStore.Core;
+
+namespace EmbeddingStore.Tests.Core;
+
+/// <summary>When the write-ahead log triggers a checkpoint: past the configured size and past the store's own log.</summary>
+public class CheckpointPolicyTests
+{
+    [Fact]
+    public async Task WalCheckpoint_WaitsUntilTheLogIsAsLargeAsTheStore_ThenRetiresIt()
+    {
+        await using var t = await TestStore.OpenAsync(configure: o => o with
+        {
+            WalCheckpointBytes = 64 << 10,
+            WalFlushInterval = TimeSpan.FromMilliseconds(10),
+        });
+        var rows = Enumerable.Range(0, 20_000).Select(i => ($"w{i}", Enumerable.Repeat(0.5f, 32).ToArray())).ToArray();
+        await t.ImportAsync("g", rows);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Fail, InitKind.Zeros));
+        // Pushes go to 50 rows only: after their first update (the fine-tune copies) they change in place, so the
+        // write-ahead log grows while the store's log stays the same size.
+        var ids = t.Store.Resolve("v", [.. rows.Take(50).Select(r => r.Item1)], UnknownPolicy.Default).Ids;
+        await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
+        var storeLog = t.Store.LogBytes;
+        Assert.True(storeLog > 4 * (64 << 10), $"the store's log ({storeLog} B) should be well past the configured size");
+
+        // Past the configured 64 KB but short of the store's log: no checkpoint, the write-ahead log keeps growing.
+        async Task PushUntil(long walBytes)
+        {
+            while (t.Store.WalBytes <= walBytes)
+                await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
+        }
+        await PushUntil(storeLog / 2);
+        var grown = t.Store.WalBytes;
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Delay(10);
+            Assert.True(t.Store.WalBytes >= grown, "a checkpoint retired the write-ahead log before it reached the store's size");
+        }
+
+        // Past the store's log: the next flush round checkpoints and retires it.
+        await PushUntil(t.Store.LogBytes);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (t.Store.WalBytes > storeLog / 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(t.Store.WalBytes <= storeLog / 2, $"no checkpoint: write-ahead log {t.Store.WalBytes} B, store log {t.Store.LogBytes} B");
+    }
+}
