@@ -48,6 +48,7 @@ trap 'kill -TERM $STORE_PID 2>/dev/null; wait $STORE_PID 2>/dev/null || true' EX
 for _ in $(seq 1 120); do grep -q "listening on" "$OUT/store.log" && break; sleep 0.5; done
 common=(--dataset mr --data-dir "$DATA/sentences" --vectors "$VECTORS" --variant non-static --epochs "$EPOCHS" --max-folds 1 --device cpu)
 trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --name bench --out "$OUT/store-run" | tee "$OUT/store-run.log"
+trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --sync-push --name bench-sync --out "$OUT/store-sync-run" | tee "$OUT/store-sync-run.log"
 trainer train --in-process "${common[@]}" --out "$OUT/in-process-run" | tee "$OUT/in-process-run.log"
 
 "$PYTHON" benchmarks/training_table.py "$OUT" docs/benchmarks.md

@@ -35,13 +35,22 @@ def epochs(log):
 
 
 store, local = epochs(f"{run}/store-run.log"), epochs(f"{run}/in-process-run.log")
+synchronous = epochs(f"{run}/store-sync-run.log")
 lines += ["", "| MR epoch, CNN-non-static, `--device cpu` | epoch time, s | examples/s | waiting on rows |", "|---|---:|---:|---:|"]
-for name, data in [("through the store", store), ("in-process rows (baseline)", local)]:
+for name, data in [("through the store, pushes overlapped (default)", store),
+                   ("through the store, `--sync-push` (each push awaited)", synchronous),
+                   ("in-process rows (baseline)", local)]:
     for e, x, w, s in data:
         lines.append(f"| {name}, epoch {e} | {s:.1f} | {x:,.0f} | {100 * w / s:.1f} % |")
 lines.append("")
-overheads = ", ".join(f"epoch {e} {100 * (s / l - 1):+.0f} %" for (e, _, _, s), (_, _, _, l) in zip(store, local))
-lines.append(f"Store overhead on epoch time (store run against in-process run): {overheads}; "
+
+
+def overhead(runs):
+    return ", ".join(f"epoch {e} {100 * (s / l - 1):+.0f} %" for (e, _, _, s), (_, _, _, l) in zip(runs, local))
+
+
+lines.append(f"Store overhead on epoch time against the in-process run: {overhead(store)} "
+             f"(with `--sync-push`: {overhead(synchronous)}); "
              f"share of the store run's epoch time spent waiting on the store: "
              f"{100 * sum(w for _, _, w, _ in store) / sum(s for *_, s in store):.1f} %.")
 lines.append(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; raw output in `{run}/`.")

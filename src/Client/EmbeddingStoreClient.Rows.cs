@@ -79,9 +79,26 @@ public sealed partial class EmbeddingStoreClient
         return await Rows.PushAsync(BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability), Unary(cancellationToken));
     }
 
+    /// <summary>
+    /// Pushes like <see cref="PushAsync"/> and reads back, in the same call, the rows as this push left them into
+    /// <paramref name="rowsAfter"/> (<c>ids.Length * dim</c> floats, one row per id in order; a row the push did not
+    /// apply reads as it is now). A trainer uses it for the rows its next step shares with this one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The returned rows do not fit <paramref name="rowsAfter"/> exactly.</exception>
+    /// <exception cref="RpcException">As <see cref="PushAsync"/>.</exception>
+    public async Task<PushResponse> PushAndReadAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
+        Memory<float> rowsAfter, OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default,
+        CancellationToken cancellationToken = default)
+    {
+        var request = BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability, returnRows: true);
+        var response = await Rows.PushAsync(request, Unary(cancellationToken));
+        VectorPacking.Unpack(response.Vectors, ids.Length, response.Dim, rowsAfter.Span);
+        return response;
+    }
+
     /// <summary>Builds the Push message; the values are copied once, straight into the request's bytes.</summary>
     public static PushRequest BuildPush(string view, PushKind kind, ReadOnlySpan<long> ids, ReadOnlySpan<float> values,
-        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default)
+        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, bool returnRows = false)
     {
         if (ids.Length == 0 ? values.Length != 0 : values.Length % ids.Length != 0)
             throw new ArgumentException($"{values.Length} values do not split into {ids.Length} equal rows", nameof(values));
@@ -92,6 +109,7 @@ public sealed partial class EmbeddingStoreClient
             Values = VectorPacking.Pack(values),
             OnFrozen = onFrozen,
             Durability = durability,
+            ReturnRows = returnRows,
         };
         request.Ids.AddRange(ids.ToArray());
         return request;

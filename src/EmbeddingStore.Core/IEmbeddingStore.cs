@@ -54,9 +54,11 @@ public partial interface IEmbeddingStore
     /// summed (gradient, delta) or the last wins (assign). With <paramref name="reportFrozen"/> false any
     /// non-trainable row refuses the whole push (FailedPrecondition); true applies the rest and reports them.
     /// With <paramref name="durable"/> the task completes only once the update is on disk.
+    /// A non-empty <paramref name="rowsAfter"/> (ids.Length * dim floats) receives, per id in order, the value the
+    /// push wrote, read in the same update; a row it did not apply gets its current value, or zeros if it is gone.
     /// </summary>
     ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
-        bool reportFrozen, bool durable, CancellationToken cancellationToken);
+        bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default);
 
     /// <summary>
     /// The rows of interest as they read now (unless <see cref="SubscriptionSpec.AfterVersion"/> is set), then every

@@ -7,13 +7,20 @@ namespace EmbeddingStore.Core;
 public sealed partial class Store
 {
     public async ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
-        bool reportFrozen, bool durable, CancellationToken cancellationToken)
+        bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default)
     {
         var chain = Chain(view);
+        var dim = chain.Dim;
+        if (!rowsAfter.IsEmpty && rowsAfter.Length != ids.Length * dim)
+            throw new StoreException(StoreError.InvalidArgument, $"the rows after a push need {ids.Length * dim} floats, not {rowsAfter.Length}");
         var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values, reportFrozen);
         var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion);
         var applied = 0;
-        var dim = chain.Dim;
+        // Written rows in the order of `distinct`: straight into the caller's buffer when that is the request order.
+        var inRequestOrder = distinct.Count == ids.Length;
+        var written = rowsAfter.IsEmpty ? null : inRequestOrder ? null : ArrayPool<float>.Shared.Rent(distinct.Count * dim);
+        var writtenRows = rowsAfter.IsEmpty ? default : inRequestOrder ? rowsAfter : written.AsMemory(0, distinct.Count * dim);
+        var wasWritten = rowsAfter.IsEmpty ? null : new bool[distinct.Count];
         var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
         await _pushGate.WaitAsync(cancellationToken);
         try
@@ -27,6 +34,11 @@ public sealed partial class Store
                 {
                     applied++;
                     write.Changed(distinct[r], RowRecord.Version(scratch));
+                    if (wasWritten is not null)
+                    {
+                        RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(writtenRows.Span.Slice(r * dim, dim));
+                        wasWritten[r] = true;
+                    }
                 }
                 else rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
             }
@@ -36,8 +48,47 @@ public sealed partial class Store
             _pushGate.Release();
             ArrayPool<byte>.Shared.Return(scratch);
         }
+        try
+        {
+            if (wasWritten is not null) FillRowsAfter(chain, ids.Span, distinct, writtenRows.Span, wasWritten, rowsAfter.Span, inRequestOrder);
+        }
+        finally
+        {
+            if (written is not null) ArrayPool<float>.Shared.Return(written);
+        }
         if (durable) await _wal.CommitAsync(cancellationToken);
         return new PushResult(applied, rejected, updater.LastVersion, durable && !_options.InMemory);
+    }
+
+    /// <summary>
+    /// Lays out a push's rows as it left them in request order: the written value of an applied row, the current
+    /// value of one it did not apply (refused as frozen, or gone: zeros).
+    /// </summary>
+    private void FillRowsAfter(ViewChain chain, ReadOnlySpan<long> ids, List<long> distinct, ReadOnlySpan<float> written,
+        bool[] wasWritten, Span<float> rowsAfter, bool inRequestOrder)
+    {
+        var dim = chain.Dim;
+        var slots = inRequestOrder ? null : new Dictionary<long, int>(distinct.Count);
+        if (slots is not null)
+            for (var r = 0; r < distinct.Count; r++) slots[distinct[r]] = r;
+        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        try
+        {
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var destination = rowsAfter.Slice(i * dim, dim);
+                var slot = inRequestOrder ? i : slots!.GetValueOrDefault(ids[i], -1);
+                if (slot >= 0 && wasWritten[slot])
+                {
+                    if (!inRequestOrder) written.Slice(slot * dim, dim).CopyTo(destination);
+                    continue;
+                }
+                if (ReadRecord(chain, ids[i], scratch) is var position && position >= 0 && position != PadPosition)
+                    RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
+                else destination.Clear();
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(scratch); }
     }
 
     /// <summary>

@@ -28,19 +28,22 @@ export const rowsMethods = {
   /**
    * Applies `values` (`ids.length * dim` floats) to rows `ids` of `view`. `kind`: gradient (the view's
    * optimizer applies them), delta or assign. A frozen row fails the whole push with FAILED_PRECONDITION
-   * unless `onFrozen: 'report'`. `durable` waits until on disk. Resolves to `{ applied, rejected, version, durable }`.
+   * unless `onFrozen: 'report'`. `durable` waits until on disk. Resolves to `{ applied, rejected, version, durable }`;
+   * with `returnRows`, also `vectors` (a Float32Array of `ids.length * dim`): the rows as this push left them.
    */
-  async push(view, ids, values, { kind = 'gradient', onFrozen = 'refuse', durable = false } = {}) {
+  async push(view, ids, values, { kind = 'gradient', onFrozen = 'refuse', durable = false, returnRows = false } = {}) {
     const reply = await this.unary(this.rows, 'Push', {
       view, kind: enumName('PushKind', kind), ids: idStrings(ids), values: pack(values, ids.length),
-      onFrozen: enumName('OnFrozen', onFrozen), durability: durable ? 'DURABILITY_SYNC' : 'DURABILITY_DEFAULT',
+      onFrozen: enumName('OnFrozen', onFrozen), durability: durable ? 'DURABILITY_SYNC' : 'DURABILITY_DEFAULT', returnRows,
     });
-    return {
+    const result = {
       applied: reply.applied,
       rejected: reply.rejected.map((r) => ({ id: BigInt(r.id), reason: r.reason })),
       version: BigInt(reply.version),
       durable: reply.durable,
     };
+    if (returnRows) result.vectors = unpack(reply.vectors, ids.length, reply.dim);
+    return result;
   },
 
   /**

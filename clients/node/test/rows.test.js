@@ -92,3 +92,15 @@ test('push: with onFrozen report the others are applied and the frozen row liste
   assert.equal(reply.applied, 1);
   assert.deepEqual(reply.rejected.map((r) => r.id), [ids[0]]);
 });
+
+test('push: with returnRows the reply carries the rows as the push left them', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, init: 'zeros' });
+  const ids = await store.resolve(view, ['good', '@user']);
+  const reply = await store.push(view, ids, new Float32Array(8).fill(1), { kind: 'delta', onFrozen: 'report', returnRows: true });
+  assert.equal(reply.applied, 1);
+  assert.deepEqual(rowsOf(reply.vectors, 4), [SMALL_TABLE.good, [1, 1, 1, 1]]);
+  const { vectors } = await store.pull(view, { ids });
+  assert.deepEqual(Array.from(reply.vectors), Array.from(vectors));
+});

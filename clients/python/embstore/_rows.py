@@ -32,20 +32,23 @@ class RowsMethods:
         reply = self._rows.Pull(request, **self._unary())
         return unpack(reply.vectors, len(reply.rows), reply.dim), list(reply.rows)
 
-    def push(self, view, ids, values, kind="gradient", on_frozen="refuse", durable=False):
+    def push(self, view, ids, values, kind="gradient", on_frozen="refuse", durable=False, return_rows=False):
         """Applies ``values`` (shape ``(len(ids), dim)``) to rows ``ids`` of ``view``.
 
         ``kind``: gradient (the view's optimizer applies them), delta (added) or assign (replace).
         A frozen row fails the whole push with FAILED_PRECONDITION unless ``on_frozen="report"``,
         which applies the others and lists it in ``rejected``. ``durable`` waits until on disk.
-        Returns the PushResponse (``applied``, ``rejected``, ``version``, ``durable``).
+        Returns the PushResponse (``applied``, ``rejected``, ``version``, ``durable``); with
+        ``return_rows``, ``(response, rows)`` where ``rows`` (shape ``(len(ids), dim)``) holds the
+        rows as this push left them, read in the same call (no second round trip).
         """
         ids = [int(i) for i in ids]
         request = pb.PushRequest(
             view=view, kind=enum_value("PushKind", kind), ids=ids, values=pack(values, len(ids)),
             on_frozen=enum_value("OnFrozen", on_frozen),
-            durability=pb.DURABILITY_SYNC if durable else pb.DURABILITY_DEFAULT)
-        return self._rows.Push(request, **self._unary())
+            durability=pb.DURABILITY_SYNC if durable else pb.DURABILITY_DEFAULT, return_rows=return_rows)
+        reply = self._rows.Push(request, **self._unary())
+        return (reply, unpack(reply.vectors, len(ids), reply.dim)) if return_rows else reply
 
     def subscribe(self, view, tokens=(), token_prefix="", after_version=0):
         """Streams changes of the rows of interest: ``tokens``, or tokens starting with ``token_prefix``,

@@ -90,6 +90,15 @@ class PushTests(StoreTestCase):
         vectors, _ = self.store.pull(self.view, ids=ids)
         np.testing.assert_array_equal(vectors, [SMALL_TABLE["good"], [1, 1, 1, 1]])
 
+    def test_push_ReturnRows_RowsAsThePushLeftThemFrozenOneAsItIs(self):
+        ids = self.store.resolve(self.view, ["good", "@user"])
+        reply, rows = self.store.push(self.view, ids, np.ones((2, 4), dtype=np.float32), kind="delta",
+                                      on_frozen="report", return_rows=True)
+        self.assertEqual(reply.applied, 1)
+        np.testing.assert_array_equal(rows, [SMALL_TABLE["good"], [1, 1, 1, 1]])
+        vectors, _ = self.store.pull(self.view, ids=ids)
+        np.testing.assert_array_equal(rows, vectors)
+
     def test_push_WrongVectorLength_InvalidArgument(self):
         ids = self.store.resolve(self.view, ["@user"])
         with self.assertRaises(grpc.RpcError) as caught:

@@ -63,9 +63,16 @@ public sealed partial class RowsService(StoreHost host, ServerOptions options, S
         {
             var count = bytes.Length / sizeof(float);
             MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+            // The rows as the push leaves them go out in a pooled buffer, like a pull's (the push's values have
+            // the same length, already checked against the limits).
+            var dim = request.ReturnRows ? store.DimOf(request.View) : 0;
+            var rowsLength = request.Ids.Count * dim * sizeof(float);
+            var rowsAfter = request.ReturnRows ? PooledBuffer.LendTo(context, rowsLength) : null;
             var result = await store.PushAsync(request.View, kind, request.Ids.ToArray(), values.AsMemory(0, count),
-                request.OnFrozen == OnFrozen.Report, request.Durability == Durability.Sync, context.CancellationToken);
-            var reply = new PushResponse { Applied = result.Applied, Version = result.Version, Durable = result.Durable };
+                request.OnFrozen == OnFrozen.Report, request.Durability == Durability.Sync, context.CancellationToken,
+                rowsAfter is null ? default : PooledBuffer.AsFloats(rowsAfter, rowsLength));
+            var reply = new PushResponse { Applied = result.Applied, Version = result.Version, Durable = result.Durable, Dim = dim };
+            if (rowsAfter is not null) reply.Vectors = UnsafeByteOperations.UnsafeWrap(rowsAfter.AsMemory(0, rowsLength));
             foreach (var r in result.Rejected) reply.Rejected.Add(new Protos.RejectedRow { Id = r.Id, Reason = r.Reason });
             return reply;
         }

@@ -3,7 +3,7 @@ using Trainer.Data;
 
 namespace Trainer.Training;
 
-/// <summary>A batch with its rows pulled from the row source.</summary>
+/// <summary>A batch whose distinct rows are being pulled (or have been) from the row source.</summary>
 public sealed class PreparedBatch
 {
     public required Batch Batch { get; init; }
@@ -11,23 +11,39 @@ public sealed class PreparedBatch
     public required float[] Rows { get; init; }
     public required float[] StaticRows { get; init; }
     public required bool[] Trainable { get; init; }
+
+    /// <summary>Completes when the rows are in <see cref="Rows"/>; await it through <see cref="BatchFeeder.WaitAsync"/>.</summary>
+    internal Task Pulled { get; set; } = Task.CompletedTask;
 }
 
 /// <summary>
-/// Pulls each batch's distinct rows. The trainer starts the pull of batch i+1 before computing batch i;
-/// once batch i's update is pushed, rows the two batches share are pulled again, so every step sees the
-/// rows as updated by the step before it, exactly as a synchronous trainer would.
+/// Moves rows between the trainer and the row source so that every step sees the rows exactly as a synchronous
+/// trainer would (each one as updated by every earlier step), while as little as possible waits:
+/// <list type="bullet">
+/// <item>The pull of batch i+1 starts before batch i is computed.</item>
+/// <item>After step i, the gradients of rows that batch i+1 also reads are pushed at once and the push returns the
+/// rows as it left them, which replace the prefetched ones; the other rows' gradients are pushed in the background,
+/// behind the next step's computation.</item>
+/// <item>A pull starts only once every background push started before it has finished, so it never reads a row
+/// an earlier step is still updating. Rows of one step's background push are not in the next batch, so nothing
+/// reads them before that.</item>
+/// </list>
+/// Per row the pushes reach the store in step order, so the result is the synchronous trainer's, bit for bit
+/// (<c>FoldTrainerTests</c>). With <see cref="TrainingOptions.OverlapPushes"/> off, each step's whole push is
+/// awaited and the shared rows are pulled again: the baseline the overlap is measured against.
 /// </summary>
-public sealed class BatchFeeder(IRowSource source)
+public sealed class BatchFeeder(IRowSource source, bool overlapPushes = true)
 {
     private readonly Stopwatch _waiting = new();
+    private List<Task> _background = [];
 
     /// <summary>Time spent waiting on the row source (pulls and pushes not hidden behind computation).</summary>
     public TimeSpan Waiting => _waiting.Elapsed;
 
     public void ResetWaiting() => _waiting.Reset();
 
-    public async Task<PreparedBatch> PrepareAsync(Batch batch, CancellationToken cancellationToken)
+    /// <summary>Starts pulling a batch's distinct rows, after the background pushes started so far.</summary>
+    public PreparedBatch Prepare(Batch batch, CancellationToken cancellationToken)
     {
         var index = BatchIndex.Of(batch.Ids, source.PadId);
         var count = index.DistinctIds.Length;
@@ -39,55 +55,109 @@ public sealed class BatchFeeder(IRowSource source)
             StaticRows = source.HasStaticChannel ? new float[count * source.Dim] : [],
             Trainable = new bool[count],
         };
-        await source.PullAsync(index.DistinctIds, prepared.Rows, prepared.StaticRows, prepared.Trainable, cancellationToken);
+        _background = _background.Where(t => !t.IsCompletedSuccessfully).ToList();
+        var before = _background.ToArray();
+        prepared.Pulled = PullAsync(prepared, before, cancellationToken);
         return prepared;
     }
 
-    /// <summary>Awaits a prefetched batch, counting the time the trainer had to wait for it.</summary>
-    public async Task<PreparedBatch> WaitAsync(Task<PreparedBatch> pending)
+    private async Task PullAsync(PreparedBatch batch, Task[] before, CancellationToken cancellationToken)
     {
-        if (pending.IsCompleted) return await pending;
+        if (before.Length > 0) await Task.WhenAll(before);
+        await source.PullAsync(batch.Index.DistinctIds, batch.Rows, batch.StaticRows, batch.Trainable, cancellationToken);
+    }
+
+    /// <summary>Awaits a batch's rows, counting the time the trainer had to wait for them.</summary>
+    public async Task<PreparedBatch> WaitAsync(PreparedBatch batch)
+    {
+        if (!batch.Pulled.IsCompleted)
+        {
+            _waiting.Start();
+            try { await batch.Pulled; }
+            finally { _waiting.Stop(); }
+        }
+        await batch.Pulled;
+        return batch;
+    }
+
+    /// <summary>Awaits every background push (before reading rows outside the pipeline, e.g. to evaluate).</summary>
+    public async Task FlushAsync()
+    {
+        var pending = _background.ToArray();
+        _background = [];
+        if (pending.All(t => t.IsCompletedSuccessfully)) return;
         _waiting.Start();
-        try { return await pending; }
+        try { await Task.WhenAll(pending); }
         finally { _waiting.Stop(); }
     }
 
-    /// <summary>Pushes the gradients of the trainable rows of a batch; returns the ids that changed.</summary>
-    public async Task<HashSet<long>> PushAsync(PreparedBatch batch, float[] rowGradients, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes the gradients of a batch's trainable rows and leaves <paramref name="next"/> (prepared with
+    /// <see cref="Prepare"/>, or null after the last batch) holding its rows as updated by this push; returns it pulled.
+    /// </summary>
+    public async Task<PreparedBatch?> PushAsync(PreparedBatch batch, float[] rowGradients, PreparedBatch? next, CancellationToken cancellationToken)
     {
         var dim = source.Dim;
-        var ids = new List<long>();
-        var gradients = new List<float>();
+        var nextSlots = new Dictionary<long, int>();
+        if (next is not null)
+            for (var r = 0; r < next.Index.DistinctIds.Length; r++) nextSlots[next.Index.DistinctIds[r]] = r;
+
+        // Trainable rows, split into those the next batch reads (shared) and the rest.
+        var shared = new List<int>();
+        var rest = new List<int>();
         for (var r = 0; r < batch.Index.DistinctIds.Length; r++)
         {
             if (!batch.Trainable[r]) continue;
-            ids.Add(batch.Index.DistinctIds[r]);
-            gradients.AddRange(rowGradients.AsSpan(r * dim, dim));
+            (nextSlots.ContainsKey(batch.Index.DistinctIds[r]) ? shared : rest).Add(r);
         }
-        if (ids.Count == 0) return [];
-        _waiting.Start();
-        try { await source.PushAsync(ids.ToArray(), gradients.ToArray(), cancellationToken); }
-        finally { _waiting.Stop(); }
-        return [.. ids];
+
+        if (!overlapPushes)
+        {
+            var all = shared.Concat(rest).Order().ToList();
+            if (all.Count > 0) await WaitedAsync(source.PushAsync(Ids(batch, all), Gradients(rowGradients, all, dim), default, cancellationToken));
+            if (next is null) return null;
+            await WaitAsync(next);
+            if (shared.Count > 0) await RefreshAsync(next, Ids(batch, shared), nextSlots, cancellationToken);
+            return next;
+        }
+
+        if (rest.Count > 0) _background.Add(source.PushAsync(Ids(batch, rest), Gradients(rowGradients, rest, dim), default, cancellationToken));
+        if (next is null) return null;
+        if (shared.Count == 0) return await WaitAsync(next);
+        var sharedIds = Ids(batch, shared);
+        var rowsAfter = new float[shared.Count * dim];
+        await WaitedAsync(source.PushAsync(sharedIds, Gradients(rowGradients, shared, dim), rowsAfter, cancellationToken));
+        // The prefetch may have read these rows before or after the push: the push's own copy wins either way.
+        await WaitAsync(next);
+        for (var i = 0; i < sharedIds.Length; i++)
+            rowsAfter.AsSpan(i * dim, dim).CopyTo(next.Rows.AsSpan(nextSlots[sharedIds[i]] * dim, dim));
+        return next;
     }
 
-    /// <summary>Pulls again the rows of <paramref name="next"/> that the last push changed.</summary>
-    public async Task RefreshAsync(PreparedBatch next, HashSet<long> changed, CancellationToken cancellationToken)
+    private static long[] Ids(PreparedBatch batch, List<int> rows) => [.. rows.Select(r => batch.Index.DistinctIds[r])];
+
+    private static float[] Gradients(float[] rowGradients, List<int> rows, int dim)
     {
-        if (changed.Count == 0) return;
-        var stale = new List<int>();
-        for (var r = 0; r < next.Index.DistinctIds.Length; r++)
-            if (changed.Contains(next.Index.DistinctIds[r])) stale.Add(r);
-        if (stale.Count == 0) return;
-        var dim = source.Dim;
-        var ids = stale.Select(r => next.Index.DistinctIds[r]).ToArray();
-        var rows = new float[ids.Length * dim];
-        var staticRows = source.HasStaticChannel ? new float[ids.Length * dim] : [];
-        var trainable = new bool[ids.Length];
+        var gradients = new float[rows.Count * dim];
+        for (var i = 0; i < rows.Count; i++) rowGradients.AsSpan(rows[i] * dim, dim).CopyTo(gradients.AsSpan(i * dim, dim));
+        return gradients;
+    }
+
+    private async Task WaitedAsync(Task task)
+    {
         _waiting.Start();
-        try { await source.PullAsync(ids, rows, staticRows, trainable, cancellationToken); }
+        try { await task; }
         finally { _waiting.Stop(); }
-        for (var i = 0; i < stale.Count; i++)
-            rows.AsSpan(i * dim, dim).CopyTo(next.Rows.AsSpan(stale[i] * dim, dim));
+    }
+
+    /// <summary>Pulls again the rows of <paramref name="next"/> that a synchronous push changed.</summary>
+    private async Task RefreshAsync(PreparedBatch next, long[] changed, Dictionary<long, int> nextSlots, CancellationToken cancellationToken)
+    {
+        var dim = source.Dim;
+        var rows = new float[changed.Length * dim];
+        var staticRows = source.HasStaticChannel ? new float[changed.Length * dim] : [];
+        await WaitedAsync(source.PullAsync(changed, rows, staticRows, new bool[changed.Length], cancellationToken));
+        for (var i = 0; i < changed.Length; i++)
+            rows.AsSpan(i * dim, dim).CopyTo(next.Rows.AsSpan(nextSlots[changed[i]] * dim, dim));
     }
 }

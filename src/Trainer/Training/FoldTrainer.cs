@@ -7,7 +7,7 @@ namespace Trainer.Training;
 /// <summary>Trains one model on one split: Kim's epochs of shuffled mini-batches, evaluated after each epoch.</summary>
 public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOptions options)
 {
-    private readonly BatchFeeder _feeder = new(rows);
+    private readonly BatchFeeder _feeder = new(rows, options.OverlapPushes);
 
     /// <summary>
     /// Training accuracy is measured on this many training examples (a random sample: the split is shuffled),
@@ -30,6 +30,7 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
             _feeder.ResetWaiting();
             var batches = Batcher.Order(train, options.BatchSize, random, fillLastBatch: true);
             var loss = await TrainEpochAsync(examples, batches, fold, epoch, progress, cancellationToken);
+            await _feeder.FlushAsync();
             var trained = batches.Sum(b => b.Length);
             var seconds = clock.Elapsed.TotalSeconds;
             var waited = _feeder.Waiting.TotalSeconds;
@@ -49,22 +50,17 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         double lossSum = 0;
-        var pending = _feeder.PrepareAsync(Build(examples, batches[0]), cancellationToken);
+        var pending = _feeder.Prepare(Build(examples, batches[0]), cancellationToken);
         var reported = Stopwatch.StartNew();
         for (var i = 0; i < batches.Count; i++)
         {
             var batch = await _feeder.WaitAsync(pending);
-            Task<PreparedBatch>? next = i + 1 < batches.Count ? _feeder.PrepareAsync(Build(examples, batches[i + 1]), cancellationToken) : null;
+            var next = i + 1 < batches.Count ? _feeder.Prepare(Build(examples, batches[i + 1]), cancellationToken) : null;
             var gradients = new float[batch.Index.DistinctIds.Length * rows.Dim];
             lossSum += model.TrainStep(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.Batch.Labels,
                 batch.StaticRows, gradients);
-            var changed = options.Variant.TrainsRows() ? await _feeder.PushAsync(batch, gradients, cancellationToken) : [];
-            if (next is not null)
-            {
-                var upcoming = await _feeder.WaitAsync(next);
-                await _feeder.RefreshAsync(upcoming, changed, cancellationToken);
-                pending = Task.FromResult(upcoming);
-            }
+            if (options.Variant.TrainsRows()) await _feeder.PushAsync(batch, gradients, next, cancellationToken);
+            if (next is not null) pending = next;
             if (progress is not null && reported.ElapsedMilliseconds >= 500)
             {
                 progress.Report(new TrainingProgress(fold, epoch, options.Epochs, i + 1, batches.Count, null));
@@ -83,12 +79,12 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
         if (indices.Count == 0) return double.NaN;
         var correct = 0;
         var chunks = Batcher.Order(indices, 200, null, fillLastBatch: false);
-        var pending = _feeder.PrepareAsync(Build(examples, chunks[0]), cancellationToken);
+        var pending = _feeder.Prepare(Build(examples, chunks[0]), cancellationToken);
         for (var i = 0; i < chunks.Count; i++)
         {
-            var batch = await pending;
+            var batch = await _feeder.WaitAsync(pending);
             // The next chunk's rows are pulled while this one is classified.
-            if (i + 1 < chunks.Count) pending = _feeder.PrepareAsync(Build(examples, chunks[i + 1]), cancellationToken);
+            if (i + 1 < chunks.Count) pending = _feeder.Prepare(Build(examples, chunks[i + 1]), cancellationToken);
             var predictions = model.Predict(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.StaticRows);
             for (var b = 0; b < predictions.Length; b++)
                 if (predictions[b] == batch.Batch.Labels[b]) correct++;

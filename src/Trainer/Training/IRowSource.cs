@@ -24,6 +24,9 @@ public interface IRowSource : IAsyncDisposable
     Task PullAsync(ReadOnlyMemory<long> ids, Memory<float> vectors, Memory<float> staticVectors, Memory<bool> trainable,
         CancellationToken cancellationToken);
 
-    /// <summary>Sends summed gradients of trainable rows to the server-side optimizer.</summary>
-    Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sends summed gradients of trainable rows to the server-side optimizer. A non-empty <paramref name="rowsAfter"/>
+    /// (ids.Length * Dim) receives the rows as this push left them.
+    /// </summary>
+    Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, Memory<float> rowsAfter, CancellationToken cancellationToken);
 }

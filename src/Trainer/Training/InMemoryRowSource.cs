@@ -105,7 +105,7 @@ public sealed class InMemoryRowSource : IRowSource
         return Task.CompletedTask;
     }
 
-    public Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, CancellationToken cancellationToken)
+    public Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, Memory<float> rowsAfter, CancellationToken cancellationToken)
     {
         const float rho = 0.95f, eps = 1e-6f;
         lock (_lock)
@@ -124,6 +124,7 @@ public sealed class InMemoryRowSource : IRowSource
                     state.Edx2[d] = rho * state.Edx2[d] + (1 - rho) * step * step;
                     w[d] -= step;
                 }
+                if (!rowsAfter.IsEmpty) w.CopyTo(rowsAfter.Span.Slice(i * Dim, Dim));
             }
         }
         return Task.CompletedTask;

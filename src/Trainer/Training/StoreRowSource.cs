@@ -98,8 +98,11 @@ public sealed class StoreRowSource : IRowSource
         for (var i = 0; i < meta.Length; i++) trainable.Span[i] = meta[i].Trainable;
     }
 
-    public async Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, CancellationToken cancellationToken) =>
-        await _client.PushAsync(View, PushKind.Gradient, ids, gradients, OnFrozen.Refuse, Durability.Default, cancellationToken);
+    public async Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, Memory<float> rowsAfter, CancellationToken cancellationToken)
+    {
+        if (rowsAfter.IsEmpty) await _client.PushAsync(View, PushKind.Gradient, ids, gradients, OnFrozen.Refuse, Durability.Default, cancellationToken);
+        else await _client.PushAndReadAsync(View, PushKind.Gradient, ids, gradients, rowsAfter, OnFrozen.Refuse, Durability.Default, cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

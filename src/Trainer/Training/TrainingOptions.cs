@@ -13,6 +13,13 @@ public sealed record TrainingOptions
     public int Seed { get; init; } = 1;
     public double DevFraction { get; init; } = 0.1;
 
+    /// <summary>
+    /// Push the rows the next batch does not read behind its computation, and get the shared ones back from the
+    /// push itself (<see cref="BatchFeeder"/>); false awaits each whole push and pulls the shared rows again.
+    /// Both give the same result, bit for bit.
+    /// </summary>
+    public bool OverlapPushes { get; init; } = true;
+
     public int FilterMax => Windows.Max();
 }
 

@@ -50,6 +50,34 @@ public class ServiceTests
     }
 
     [Fact]
+    public async Task PushAndRead_GradientsThroughAFineTuneView_ReturnsTheRowsAPullThenReads()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        await UploadAsync(host, "g", Word2VecText(("good", [1, 2]), ("bad", [3, 4])));
+        await host.Client.CreateViewAsync(new CreateViewRequest
+        {
+            Name = "v",
+            Table = "g",
+            Mode = TrainMode.FineTune,
+            UnknownPolicy = UnknownPolicy.Create,
+            Optimizer = new OptimizerConfig { Kind = OptimizerKind.Adadelta },
+        });
+        var ids = await host.Client.ResolveAsync("v", ["bad", "good", "bad"]);
+        var after = new float[ids.Length * 2];
+        var push = await host.Client.PushAndReadAsync("v", PushKind.Gradient, ids, new float[] { 1, -1, 2, 2, 1, -1 }, after);
+
+        Assert.Equal(2, push.Applied);
+        Assert.Equal(2, push.Dim);
+        var (pulled, _, _) = await host.Client.PullAsync("v", ids);
+        Assert.Equal(pulled, after);
+        Assert.NotEqual(3f, after[0]);
+        // Without return_rows the response carries no rows.
+        var plain = await host.Client.PushAsync("v", PushKind.Gradient, ids[..1], new float[] { 1, 1 });
+        Assert.Equal(0, plain.Dim);
+        Assert.True(plain.Vectors.IsEmpty);
+    }
+
+    [Fact]
     public async Task Errors_EachKind_MapsToItsStatusCode()
     {
         await using var host = await TestServerHost.StartAsync();
