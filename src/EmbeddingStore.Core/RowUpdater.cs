@@ -1,3 +1,4 @@
+using System.Numerics;
 using EmbeddingStore.Core.Storage;
 
 namespace EmbeddingStore.Core;
@@ -37,6 +38,32 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Fun
         LastVersion = Math.Max(LastVersion, version);
     }
 
+    /// <summary>
+    /// Adadelta over whole SIMD vectors; returns where the scalar loop takes over. The operations are the scalar
+    /// loop's, in the same order and without fused multiply-adds, so every element comes out bit for bit the same.
+    /// </summary>
+    private static int AdadeltaVectorized(Span<float> w, ReadOnlySpan<float> g, Span<float> eg2, Span<float> edx2, float rho, float eps, float lr)
+    {
+        if (!Vector.IsHardwareAccelerated) return 0;
+        var width = Vector<float>.Count;
+        var vRho = new Vector<float>(rho);
+        var vKeep = new Vector<float>(1 - rho);
+        var vEps = new Vector<float>(eps);
+        var vLr = new Vector<float>(lr);
+        var i = 0;
+        for (; i + width <= w.Length; i += width)
+        {
+            var gi = new Vector<float>(g[i..]);
+            var e = vRho * new Vector<float>(eg2[i..]) + vKeep * gi * gi;
+            var step = Vector.SquareRoot(new Vector<float>(edx2[i..]) + vEps) / Vector.SquareRoot(e + vEps) * gi;
+            var d = vRho * new Vector<float>(edx2[i..]) + vKeep * step * step;
+            e.CopyTo(eg2[i..]);
+            d.CopyTo(edx2[i..]);
+            (new Vector<float>(w[i..]) - vLr * step).CopyTo(w[i..]);
+        }
+        return i;
+    }
+
     private void ApplyGradient(Span<byte> value, Span<float> w, ReadOnlySpan<float> g)
     {
         var state = RowRecord.State(value);
@@ -59,7 +86,8 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Fun
                 {
                     // Zeiler (2012) as in Kim's code: state[0..dim) = E[g^2], state[dim..2dim) = E[dx^2].
                     var rho = optimizer.Rho;
-                    for (var i = 0; i < dim; i++)
+                    var i = AdadeltaVectorized(w, g, state[..dim], state[dim..], rho, eps, lr);
+                    for (; i < dim; i++)
                     {
                         ref var eg2 = ref state[i];
                         ref var edx2 = ref state[dim + i];

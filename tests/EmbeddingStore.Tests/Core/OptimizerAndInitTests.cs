@@ -34,6 +34,38 @@ public class OptimizerAndInitTests
     }
 
     [Fact]
+    public async Task Adadelta_ManyStepsOnAnOddDimension_BitForBitTheScalarFormula()
+    {
+        // 37 elements: whole SIMD vectors and a scalar tail; the vectorized update must not change a single bit.
+        const int Dim = 37;
+        await using var t = await TestStore.OpenAsync();
+        t.Store.CreateTable("e", Dim);
+        t.Store.CreateView(new ViewSpec("v", "e", null, TrainMode.Overlay, UnknownPolicy.Create, InitKind.Zeros,
+            Optimizer: new OptimizerSettings(OptimizerKind.Adadelta)));
+        var id = t.Store.Resolve("v", ["x"], UnknownPolicy.Default).Ids[0];
+        float rho = 0.95f, eps = 1e-6f;
+        var w = new float[Dim];
+        var eg2 = new float[Dim];
+        var edx2 = new float[Dim];
+        var random = new Random(7);
+        for (var step = 0; step < 20; step++)
+        {
+            var g = Enumerable.Range(0, Dim).Select(_ => (random.NextSingle() - 0.5f) * 10).ToArray();
+            await t.Store.PushAsync("v", PushKind.Gradient, new[] { id }, g, false, false, default);
+            for (var i = 0; i < Dim; i++)
+            {
+                eg2[i] = rho * eg2[i] + (1 - rho) * g[i] * g[i];
+                var dx = MathF.Sqrt(edx2[i] + eps) / MathF.Sqrt(eg2[i] + eps) * g[i];
+                edx2[i] = rho * edx2[i] + (1 - rho) * dx * dx;
+                w[i] -= 1f * dx;
+            }
+        }
+        var actual = new float[Dim];
+        t.Store.Pull("v", [id], actual, new RowMeta[1]);
+        Assert.Equal(w, actual);
+    }
+
+    [Fact]
     public async Task LazyAdam_FirstStep_MovesByLearningRateAgainstGradientSign()
     {
         var (t, id) = await OneRowAsync(new OptimizerSettings(OptimizerKind.LazyAdam, 0.01f));
