@@ -130,11 +130,26 @@ internal sealed class FasterRecordStore : IRecordStore
         }
     }
 
+    /// <summary>
+    /// Every this many checkpoints (and the first of a process) is a full one: the hash index and the whole log.
+    /// The others write only the log records changed since the previous checkpoint (an incremental snapshot over
+    /// the last full one); recovery reads the last index checkpoint, the last full snapshot and the deltas after it.
+    /// </summary>
+    public const int FullCheckpointEvery = 8;
+
+    private int _checkpointsTaken;
+
     public async Task<string> CheckpointAsync(CancellationToken cancellationToken)
     {
         // Snapshot checkpoints leave the log mutable, so training keeps updating rows in place afterwards.
-        var (ok, token) = await _kv.TakeFullCheckpointAsync(CheckpointType.Snapshot, cancellationToken);
+        // Training touches a few rows of a large table: writing the 64 MB index and every page again each time
+        // cost more than the writes being retired.
+        var full = _checkpointsTaken % FullCheckpointEvery == 0;
+        var (ok, token) = full
+            ? await _kv.TakeFullCheckpointAsync(CheckpointType.Snapshot, cancellationToken)
+            : await _kv.TakeHybridLogCheckpointAsync(CheckpointType.Snapshot, tryIncremental: true, cancellationToken);
         if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
+        _checkpointsTaken++;
         return token.ToString();
     }
 

@@ -36,6 +36,36 @@ public class DurabilityTests
     }
 
     [Fact]
+    public async Task CrashCopy_AfterFullAndIncrementalCheckpoints_EveryRowAsLastWritten()
+    {
+        // More checkpoints than FullCheckpointEvery: full ones, incremental ones over them, and a full one again,
+        // with rows created and updated between them; the copy holds no write-ahead log entry after the last one,
+        // so what it recovers comes from the checkpoints alone.
+        await using var t = await TestStore.OpenAsync();
+        await t.ImportAsync("g", Rows);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Create));
+        var expected = new Dictionary<long, float[]>();
+        for (var round = 0; round < FasterRecordStoreFullEvery + 3; round++)
+        {
+            var ids = t.Store.Resolve("v", ["a", $"new{round}", $"new{round / 2}"], UnknownPolicy.Default).Ids;
+            await t.Store.PushAsync("v", PushKind.Delta, ids, Enumerable.Repeat((float)round, 6).ToArray(), false, durable: false, default);
+            foreach (var id in ids.Distinct()) expected[id] = Pull(t.Store, "v", id);
+            await t.Store.CheckpointAsync(default);
+        }
+
+        var copy = CopyDataDir(t.DataDir);
+        try
+        {
+            await using var recovered = await Store.OpenAsync(t.Options with { DataDir = copy }, NullLoggerFactory.Instance, default);
+            foreach (var (id, vector) in expected) Assert.Equal(vector, Pull(recovered, "v", id));
+            Assert.Equal(t.Store.Resolve("v", ["new5"], UnknownPolicy.Fail).Ids, recovered.Resolve("v", ["new5"], UnknownPolicy.Fail).Ids);
+        }
+        finally { Directory.Delete(copy, true); }
+    }
+
+    private const int FasterRecordStoreFullEvery = EmbeddingStore.Core.Storage.FasterRecordStore.FullCheckpointEvery;
+
+    [Fact]
     public async Task CrashCopy_ConcurrentDurablePushesToOneRow_ExactSumRecovered()
     {
         await using var t = await TestStore.OpenAsync();
