@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using EmbeddingStore.Client;
 using EmbeddingStore.Formats;
 using FileFormat = EmbeddingStore.Formats.VectorFormat;
@@ -20,18 +19,9 @@ public static class Bench
 
     public static async Task<int> RunAsync(string vectors, double seconds, int[] clientCounts, string? output, CancellationToken cancellationToken)
     {
-        if (!File.Exists(vectors))
-        {
-            Console.Error.WriteLine($"vector file {vectors} is missing (pass --vectors)");
-            return 1;
-        }
+        if (!BenchSetup.VectorsExist(vectors)) return 1;
         var work = Directory.CreateTempSubdirectory("storebench-").FullName;
-        var report = new StringBuilder();
-        void Line(string text)
-        {
-            Console.WriteLine(text);
-            report.AppendLine(text);
-        }
+        var report = new EchoedReport();
         try
         {
             var import = Directory.CreateDirectory(Path.Combine(work, "import")).FullName;
@@ -49,11 +39,11 @@ public static class Bench
                 CheckpointInterval = TimeSpan.Zero,
             }, NullLoggerFactory.Instance, cancellationToken);
 
-            Line($"Store benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
+            report.Line($"Store benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
                  $"peer: the same core in-process (no gRPC). Batches of {BatchRows} distinct rows, {seconds:F0} s per measurement.");
-            Line("");
-            Line("| measurement | store over gRPC | in-process core | store / core |");
-            Line("|---|---:|---:|---:|");
+            report.Line("");
+            report.Line("| measurement | store over gRPC | in-process core | store / core |");
+            report.Line("|---|---:|---:|---:|");
             foreach (var (table, file) in new[] { ("glove100", "glove-100d.bin"), ("synth300", "synthetic-300d.bin") })
             {
                 var path = Path.Combine(import, file);
@@ -67,19 +57,11 @@ public static class Bench
                 await using (var stream = File.OpenRead(path))
                     await core.ImportAsync(table, stream, FileFormat.Auto, file, stream.Length, null, cancellationToken);
                 var coreImport = clock.Elapsed.TotalSeconds;
-                Line(Row($"import {file} ({megabytes:F0} MB, {info.Rows} x {info.Dim}), MB/s", megabytes / grpcImport, megabytes / coreImport));
-                Line($"| memory per row after import, {table}: resident {perRow:F0} B, log {info.StoredBytes / (double)info.Rows:F0} B | | | |");
+                report.Line(Row($"import {file} ({megabytes:F0} MB, {info.Rows} x {info.Dim}), MB/s", megabytes / grpcImport, megabytes / coreImport));
+                report.Line($"| memory per row after import, {table}: resident {perRow:F0} B, log {info.StoredBytes / (double)info.Rows:F0} B | | | |");
 
                 var tokens = ReadTokens(path);
-                await client.CreateViewAsync(new CreateViewRequest { Name = table + "-read", Table = table, Mode = TrainMode.Static, UnknownPolicy = UnknownPolicy.Fail }, cancellationToken);
-                await client.CreateViewAsync(new CreateViewRequest
-                {
-                    Name = table + "-train",
-                    Table = table,
-                    Mode = TrainMode.FineTune,
-                    UnknownPolicy = UnknownPolicy.Fail,
-                    Optimizer = new OptimizerConfig { Kind = OptimizerKind.Adadelta },
-                }, cancellationToken);
+                await BenchSetup.CreateReadAndTrainViewsAsync(client, table, cancellationToken);
                 core.CreateView(new Core.ViewSpec(table + "-read", table, null, Core.TrainMode.Static, Core.UnknownPolicy.Fail));
                 core.CreateView(new Core.ViewSpec(table + "-train", table, null, Core.TrainMode.FineTune, Core.UnknownPolicy.Fail));
                 var grpcIds = await client.ResolveAsync(table + "-read", tokens, UnknownPolicy.Fail, cancellationToken);
@@ -96,19 +78,19 @@ public static class Bench
                         core.Pull(table + "-read", Pick(coreIds, random), buffers[c], metas[c]);
                         return Task.CompletedTask;
                     });
-                    Line(Row($"pull {dim}-d, {clients} client(s), rows/s", grpcPull.RowsPerSecond, corePull.RowsPerSecond));
-                    Line(Row($"pull {dim}-d, {clients} client(s), MB/s", grpcPull.RowsPerSecond * dim * 4 / 1e6, corePull.RowsPerSecond * dim * 4 / 1e6));
-                    Line(Row($"pull {dim}-d, {clients} client(s), p50 / p99 ms", grpcPull.P50Ms, corePull.P50Ms, grpcPull.P99Ms, corePull.P99Ms));
+                    report.Line(Row($"pull {dim}-d, {clients} client(s), rows/s", grpcPull.RowsPerSecond, corePull.RowsPerSecond));
+                    report.Line(Row($"pull {dim}-d, {clients} client(s), MB/s", grpcPull.RowsPerSecond * dim * 4 / 1e6, corePull.RowsPerSecond * dim * 4 / 1e6));
+                    report.Line(Row($"pull {dim}-d, {clients} client(s), p50 / p99 ms", grpcPull.P50Ms, corePull.P50Ms, grpcPull.P99Ms, corePull.P99Ms));
 
                     var gradient = Enumerable.Range(0, BatchRows * dim).Select(i => (float)Math.Sin(i) * 1e-3f).ToArray();
                     var grpcPush = await Load.RunAsync(clients, seconds, BatchRows, (_, random) =>
                         client.PushAsync(table + "-train", PushKind.Gradient, Pick(grpcIds, random), gradient, cancellationToken: cancellationToken));
                     var corePush = await Load.RunAsync(clients, seconds, BatchRows, async (_, random) =>
                         await core.PushAsync(table + "-train", Core.PushKind.Gradient, Pick(coreIds, random), gradient, false, false, cancellationToken));
-                    Line(Row($"push {dim}-d Adadelta, {clients} client(s), rows/s", grpcPush.RowsPerSecond, corePush.RowsPerSecond));
+                    report.Line(Row($"push {dim}-d Adadelta, {clients} client(s), rows/s", grpcPush.RowsPerSecond, corePush.RowsPerSecond));
                 }
             }
-            if (output is not null) await File.WriteAllTextAsync(output, report.ToString(), cancellationToken);
+            await report.WriteToAsync(output, cancellationToken);
             return 0;
         }
         finally

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using EmbeddingStore.Client;
 using EmbeddingStore.Formats;
 using EmbeddingStore.Protos;
@@ -19,18 +18,9 @@ public static class SubscriberBench
     public static async Task<int> RunAsync(string vectors, double seconds, int[] pusherCounts, int[] subscriberCounts, string? output,
         CancellationToken cancellationToken)
     {
-        if (!File.Exists(vectors))
-        {
-            Console.Error.WriteLine($"vector file {vectors} is missing (pass --vectors)");
-            return 1;
-        }
+        if (!BenchSetup.VectorsExist(vectors)) return 1;
         var work = Directory.CreateTempSubdirectory("storebench-subscribers-").FullName;
-        var report = new StringBuilder();
-        void Line(string text)
-        {
-            Console.WriteLine(text);
-            report.AppendLine(text);
-        }
+        var report = new EchoedReport();
         try
         {
             var import = Directory.CreateDirectory(Path.Combine(work, "import")).FullName;
@@ -42,12 +32,12 @@ public static class SubscriberBench
             await client.CreateViewAsync(new CreateViewRequest { Name = "read", Table = "glove", Mode = TrainMode.Static, UnknownPolicy = UnknownPolicy.Fail }, cancellationToken);
             var ids = await client.ResolveAsync("read", ReadTokens(Path.Combine(import, "glove-100d.bin")), UnknownPolicy.Fail, cancellationToken);
 
-            Line($"Subscriber benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
+            report.Line($"Subscriber benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
                  $"{table.Rows} x {table.Dim} GloVe, Adadelta pushes of {BatchRows} distinct random rows to a fresh fine-tune view, {seconds:F0} s per measurement; " +
                  "peer: the same pushes with no subscriber.");
-            Line("");
-            Line("| pushers | subscribers | push rows/s | / no subscriber | rows received per subscriber / rows pushed | last push to all caught up, ms |");
-            Line("|---:|---:|---:|---:|---:|---:|");
+            report.Line("");
+            report.Line("| pushers | subscribers | push rows/s | / no subscriber | rows received per subscriber / rows pushed | last push to all caught up, ms |");
+            report.Line("|---:|---:|---:|---:|---:|---:|");
             foreach (var pushers in pusherCounts)
             {
                 double? alone = null;
@@ -74,11 +64,11 @@ public static class SubscriberBench
                     });
                     var lag = await followers.WaitForVersionAsync(Interlocked.Read(ref lastVersion));
                     alone ??= load.RowsPerSecond;
-                    Line(string.Create(CultureInfo.InvariantCulture,
+                    report.Line(string.Create(CultureInfo.InvariantCulture,
                         $"| {pushers} | {subscribers} | {load.RowsPerSecond:N0} | {load.RowsPerSecond / alone.Value:F2} | {(subscribers == 0 ? "-" : (followers.RowsPerSubscriber / pushed).ToString("F2", CultureInfo.InvariantCulture))} | {(subscribers == 0 ? "-" : lag.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture))} |"));
                 }
             }
-            if (output is not null) await File.WriteAllTextAsync(output, report.ToString(), cancellationToken);
+            await report.WriteToAsync(output, cancellationToken);
             return 0;
         }
         finally

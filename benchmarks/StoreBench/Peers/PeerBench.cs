@@ -97,15 +97,7 @@ public static class PeerBench
     {
         await admin.ImportFileAsync(table, Path.GetFileName(path), EmbeddingStore.Protos.VectorFormat.Auto, null, cancellationToken);
         var (tokens, rows, dim) = ReadTable(path);
-        await admin.CreateViewAsync(new CreateViewRequest { Name = table + "-read", Table = table, Mode = TrainMode.Static, UnknownPolicy = UnknownPolicy.Fail }, cancellationToken);
-        await admin.CreateViewAsync(new CreateViewRequest
-        {
-            Name = table + "-train",
-            Table = table,
-            Mode = TrainMode.FineTune,
-            UnknownPolicy = UnknownPolicy.Fail,
-            Optimizer = new OptimizerConfig { Kind = OptimizerKind.Adadelta },
-        }, cancellationToken);
+        await BenchSetup.CreateReadAndTrainViewsAsync(admin, table, cancellationToken);
         var ids = await admin.ResolveAsync(table + "-read", tokens, UnknownPolicy.Fail, cancellationToken);
         foreach (var peer in peers) await peer.LoadAsync(table, rows, dim, cancellationToken);
         var update = Enumerable.Range(0, BatchRows * dim).Select(i => (float)Math.Sin(i) * 1e-3f).ToArray();
