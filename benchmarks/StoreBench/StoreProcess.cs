@@ -66,8 +66,16 @@ public sealed class StoreProcess : IAsyncDisposable
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
         var listening = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains("EmbeddingStore listening on") == true) listening.TrySetResult(); };
-        process.ErrorDataReceived += (_, _) => { };
+        // STOREBENCH_SERVER_LOG=path keeps the server's log (checkpoint durations, errors) for a look after the run.
+        var logPath = Environment.GetEnvironmentVariable("STOREBENCH_SERVER_LOG");
+        var log = logPath is null ? null : TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            log?.WriteLine(e.Data);
+            if (e.Data.Contains("EmbeddingStore listening on")) listening.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (await Task.WhenAny(listening.Task, Task.Delay(30_000)) != listening.Task)

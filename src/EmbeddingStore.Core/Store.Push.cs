@@ -22,6 +22,7 @@ public sealed partial class Store
         var writtenRows = rowsAfter.IsEmpty ? default : inRequestOrder ? rowsAfter : written.AsMemory(0, distinct.Count * dim);
         var wasWritten = rowsAfter.IsEmpty ? null : new bool[distinct.Count];
         var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        await _wal.WaitForRoomAsync((long)distinct.Count * WalEntryBytes(chain), cancellationToken);
         await _pushGate.WaitAsync(cancellationToken);
         try
         {
@@ -90,6 +91,9 @@ public sealed partial class Store
         }
         finally { ArrayPool<byte>.Shared.Return(scratch); }
     }
+
+    /// <summary>About what one pushed row adds to the write-ahead log: its after-image (a short token assumed) and key.</summary>
+    private static long WalEntryBytes(ViewChain chain) => RowRecord.Length(chain.Dim, chain.Slots, tokenBytes: 16) + Keys.RowKeyLength + 16;
 
     /// <summary>
     /// At most one push per core applies rows at a time. Each row's update holds a FASTER record lock; with

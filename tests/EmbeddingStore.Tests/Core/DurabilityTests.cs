@@ -63,6 +63,42 @@ public class DurabilityTests
         finally { Directory.Delete(copy, true); }
     }
 
+    [Fact]
+    public async Task CrashCopy_ConcurrentPushesSeveralTimesTheLogsMemory_EveryAcknowledgedPushRecovered()
+    {
+        // 16 durable pushes of 1,000 rows x 2,048 floats: 8 MB of after-images each, 128 MB in all, against a
+        // write-ahead log of 32 MB whose writers wait for a flush beyond 16 MB unflushed.
+        const int dim = 2048, rows = 1000, pushers = 4, pushesEach = 4;
+        await using var t = await TestStore.OpenAsync();
+        await t.ImportAsync("g", [.. Enumerable.Range(0, rows).Select(i => ($"w{i}", new float[dim]))]);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Fail));
+        var ids = t.Store.Resolve("v", [.. Enumerable.Range(0, rows).Select(i => $"w{i}")], UnknownPolicy.Default).Ids;
+        var ones = Enumerable.Repeat(1f, rows * dim).ToArray();
+        await Task.WhenAll(Enumerable.Range(0, pushers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < pushesEach; i++)
+                await t.Store.PushAsync("v", PushKind.Delta, ids, ones, false, durable: true, default);
+        })));
+
+        var copy = CopyDataDir(t.DataDir);
+        try
+        {
+            await using var recovered = await Store.OpenAsync(t.Options with { DataDir = copy }, NullLoggerFactory.Instance, default);
+            var vectors = new float[rows * dim];
+            recovered.Pull("v", ids, vectors, new RowMeta[rows]);
+            Assert.All(vectors, x => Assert.Equal(pushers * pushesEach, x));
+        }
+        finally { Directory.Delete(copy, true); }
+    }
+
+    [Theory]
+    [InlineData(1L << 20, 32L << 20)]
+    [InlineData(512L << 20, 64L << 20)]
+    [InlineData(1L << 30, 128L << 20)]
+    [InlineData(16L << 30, 128L << 20)]
+    public void WriteAheadLogMemory_AnEighthOfTheBudget_From32To128MiB(long budget, long expected) =>
+        Assert.Equal(expected, EmbeddingStore.Core.Storage.WriteAheadLog.MemoryBytesFor(budget));
+
     private const int FasterRecordStoreFullEvery = EmbeddingStore.Core.Storage.FasterRecordStore.FullCheckpointEvery;
 
     [Fact]
