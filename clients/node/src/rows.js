@@ -15,14 +15,17 @@ export const rowsMethods = {
 
   /**
    * Reads rows by `tokens` or by row `ids` (not both). Resolves to `{ vectors, dim, rows }`:
-   * `vectors` holds `rows.length * dim` floats in request order, `rows` one meta per row.
+   * `vectors` holds one row of `dim` floats per token or id, in request order, `rows` one meta per row
+   * (none with `vectorsOnly`, which asks the server for the values alone: cheaper).
    */
-  async pull(view, { tokens, ids, unknown } = {}) {
+  async pull(view, { tokens, ids, unknown, vectorsOnly = false } = {}) {
     if ((tokens === undefined) === (ids === undefined)) throw new TypeError('give exactly one of tokens and ids');
     const reply = await this.unary(this.rows, 'Pull', {
       view, tokens: tokens ?? [], ids: ids === undefined ? [] : idStrings(ids), unknownPolicy: enumName('UnknownPolicy', unknown),
+      vectorsOnly,
     });
-    return { vectors: unpack(reply.vectors, reply.rows.length, reply.dim), dim: reply.dim, rows: reply.rows.map(toMeta) };
+    const count = (tokens ?? ids).length;
+    return { vectors: unpack(reply.vectors, count, reply.dim), dim: reply.dim, rows: reply.rows.map(toMeta) };
   },
 
   /**
