@@ -32,20 +32,6 @@ public sealed partial class EmbeddingStoreClient
         return [.. response.Rows];
     }
 
-    /// <summary>
-    /// Reads rows by id into <paramref name="destination"/> (exactly <c>ids.Length * dim</c> floats) without their
-    /// metadata: the cheapest read, for callers that need the values alone.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The response does not fit <paramref name="destination"/> exactly.</exception>
-    /// <exception cref="RpcException">NOT_FOUND: unknown view or row id.</exception>
-    public async Task PullVectorsAsync(string view, ReadOnlyMemory<long> ids, Memory<float> destination, CancellationToken cancellationToken = default)
-    {
-        var request = new PullRequest { View = view, VectorsOnly = true };
-        request.Ids.AddRange(ids.ToArray());
-        var response = await Rows.PullAsync(request, Unary(cancellationToken));
-        VectorPacking.Unpack(response.Vectors, ids.Length, response.Dim, destination.Span);
-    }
-
     /// <summary>Reads rows by id into a new array.</summary>
     /// <returns>The vectors (row after row), the view's dimension and per-row metadata.</returns>
     public async Task<(float[] Vectors, int Dim, RowMeta[] Meta)> PullAsync(string view, IReadOnlyList<long> ids, CancellationToken cancellationToken = default)

@@ -110,9 +110,6 @@ public static class PeerBench
             {
                 report.Add("pull", dim, clients, "store", await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
                     stores[c].PullAsync(table + "-read", Pick(ids, random), floats[c], cancellationToken), () => server.CpuTime));
-                // What MGET returns, the values alone: no per-row metadata.
-                report.Add("pull, vectors only", dim, clients, "store", await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
-                    stores[c].PullVectorsAsync(table + "-read", Pick(ids, random), floats[c], cancellationToken), () => server.CpuTime));
                 report.Add("push", dim, clients, "store", await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
                     stores[c].PushAsync(table + "-train", PushKind.Gradient, Pick(ids, random), update, cancellationToken: cancellationToken),
                     () => server.CpuTime));

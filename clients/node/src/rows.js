@@ -15,17 +15,14 @@ export const rowsMethods = {
 
   /**
    * Reads rows by `tokens` or by row `ids` (not both). Resolves to `{ vectors, dim, rows }`:
-   * `vectors` holds one row of `dim` floats per token or id, in request order, `rows` one meta per row
-   * (none with `vectorsOnly`, which asks the server for the values alone: cheaper).
+   * `vectors` holds `rows.length * dim` floats in request order, `rows` one meta per row.
    */
-  async pull(view, { tokens, ids, unknown, vectorsOnly = false } = {}) {
+  async pull(view, { tokens, ids, unknown } = {}) {
     if ((tokens === undefined) === (ids === undefined)) throw new TypeError('give exactly one of tokens and ids');
     const reply = await this.unary(this.rows, 'Pull', {
       view, tokens: tokens ?? [], ids: ids === undefined ? [] : idStrings(ids), unknownPolicy: enumName('UnknownPolicy', unknown),
-      vectorsOnly,
     });
-    const count = (tokens ?? ids).length;
-    return { vectors: unpack(reply.vectors, count, reply.dim), dim: reply.dim, rows: reply.rows.map(toMeta) };
+    return { vectors: unpack(reply.vectors, reply.rows.length, reply.dim), dim: reply.dim, rows: reply.rows.map(toMeta) };
   },
 
   /**

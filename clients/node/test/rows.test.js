@@ -52,16 +52,6 @@ test('pull: by ids gives the same rows as by tokens', async (t) => {
   assert.deepEqual(rows.map((r) => r.id), Array.from(ids));
 });
 
-test('pull: vectorsOnly gives the same vectors and no metas', async (t) => {
-  const { store, table } = await storeWithSmallTable(t);
-  const view = fresh('v');
-  await store.createView(view, { table });
-  const ids = await store.resolve(view, ['bad', 'movie']);
-  const { vectors, rows } = await store.pull(view, { ids, vectorsOnly: true });
-  assert.deepEqual(rowsOf(vectors, 4), [SMALL_TABLE.bad, SMALL_TABLE.movie]);
-  assert.deepEqual(rows, []);
-});
-
 test('pull: an unknown token under the fail policy is NOT_FOUND, naming it', async (t) => {
   const { store, table } = await storeWithSmallTable(t);
   const view = fresh('v');

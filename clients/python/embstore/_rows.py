@@ -16,24 +16,21 @@ class RowsMethods:
             view=view, tokens=list(tokens), unknown_policy=enum_value("UnknownPolicy", unknown)), **self._unary())
         return np.array(reply.ids, dtype=np.int64)
 
-    def pull(self, view, tokens=None, ids=None, unknown=None, vectors_only=False):
+    def pull(self, view, tokens=None, ids=None, unknown=None):
         """Reads rows by ``tokens`` or by row ``ids`` (not both).
 
         Returns ``(vectors, metas)``: a float32 array of shape ``(n, dim)`` in request order and one
-        RowMeta per row (``id``, ``origin``, ``trainable``, ``version``, ``own``). With
-        ``vectors_only`` the server sends no metadata (cheaper) and ``metas`` is empty.
+        RowMeta per row (``id``, ``origin``, ``trainable``, ``version``, ``own``).
         """
         if (tokens is None) == (ids is None):
             raise ValueError("give exactly one of tokens and ids")
-        request = pb.PullRequest(view=view, unknown_policy=enum_value("UnknownPolicy", unknown),
-                                 vectors_only=vectors_only)
+        request = pb.PullRequest(view=view, unknown_policy=enum_value("UnknownPolicy", unknown))
         if tokens is not None:
             request.tokens.extend(tokens)
         else:
             request.ids.extend(int(i) for i in ids)
         reply = self._rows.Pull(request, **self._unary())
-        count = len(request.tokens) + len(request.ids)
-        return unpack(reply.vectors, count, reply.dim), list(reply.rows)
+        return unpack(reply.vectors, len(reply.rows), reply.dim), list(reply.rows)
 
     def push(self, view, ids, values, kind="gradient", on_frozen="refuse", durable=False, return_rows=False):
         """Applies ``values`` (shape ``(len(ids), dim)``) to rows ``ids`` of ``view``.

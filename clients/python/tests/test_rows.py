@@ -51,12 +51,6 @@ class PullTests(StoreTestCase):
         np.testing.assert_array_equal(vectors, [SMALL_TABLE["bad"], SMALL_TABLE["movie"]])
         self.assertEqual([m.id for m in metas], list(ids))
 
-    def test_pull_VectorsOnly_SameVectorsNoMetas(self):
-        ids = self.store.resolve(self.view, ["bad", "movie"])
-        vectors, metas = self.store.pull(self.view, ids=ids, vectors_only=True)
-        np.testing.assert_array_equal(vectors, [SMALL_TABLE["bad"], SMALL_TABLE["movie"]])
-        self.assertEqual(metas, [])
-
     def test_pull_UnknownTokenUnderFail_NotFoundNamingIt(self):
         with self.assertRaises(grpc.RpcError) as caught:
             self.store.pull(self.view, tokens=["good", "zyzzyva"], unknown="fail")

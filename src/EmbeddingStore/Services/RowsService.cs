@@ -44,8 +44,7 @@ public sealed partial class RowsService(StoreHost host, ServerOptions options, S
         var meta = new Core.RowMeta[ids.Length];
         store.Pull(request.View, ids, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, length)), meta);
         var reply = new PullResponse { Dim = dim, Vectors = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(0, length)) };
-        if (!request.VectorsOnly)
-            foreach (var m in meta) reply.Rows.Add(ProtoMapping.ToProto(m));
+        foreach (var m in meta) reply.Rows.Add(ProtoMapping.ToProto(m));
         return Task.FromResult(reply);
     }
 

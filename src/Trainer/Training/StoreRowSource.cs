@@ -93,7 +93,7 @@ public sealed class StoreRowSource : IRowSource
         CancellationToken cancellationToken)
     {
         var pull = _client.PullAsync(View, ids, vectors, cancellationToken);
-        if (StaticView is not null) await _client.PullVectorsAsync(StaticView, ids, staticVectors, cancellationToken);
+        if (StaticView is not null) await _client.PullAsync(StaticView, ids, staticVectors, cancellationToken);
         var meta = await pull;
         for (var i = 0; i < meta.Length; i++) trainable.Span[i] = meta[i].Trainable;
     }

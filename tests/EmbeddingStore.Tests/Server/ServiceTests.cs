@@ -78,25 +78,6 @@ public class ServiceTests
     }
 
     [Fact]
-    public async Task PullVectors_SameValuesAsAFullPull_WithoutMetadata()
-    {
-        await using var host = await TestServerHost.StartAsync();
-        await UploadAsync(host, "g", Word2VecText(("good", [1, 2]), ("bad", [3, 4])));
-        await host.Client.CreateViewAsync(new CreateViewRequest { Name = "v", Table = "g", Mode = TrainMode.Static, UnknownPolicy = UnknownPolicy.Fail });
-        long[] ids = [.. await host.Client.ResolveAsync("v", ["bad", "good"]), 0];
-        var (full, _, meta) = await host.Client.PullAsync("v", ids);
-        var vectors = new float[ids.Length * 2];
-        await host.Client.PullVectorsAsync("v", ids, vectors);
-
-        Assert.Equal([3f, 4f, 1f, 2f, 0f, 0f], vectors);
-        Assert.Equal(full, vectors);
-        Assert.Equal(3, meta.Length);
-        var raw = await host.Client.Rows.PullAsync(new PullRequest { View = "v", Ids = { ids }, VectorsOnly = true });
-        Assert.Empty(raw.Rows);
-        Assert.Equal(2, raw.Dim);
-    }
-
-    [Fact]
     public async Task Errors_EachKind_MapsToItsStatusCode()
     {
         await using var host = await TestServerHost.StartAsync();
