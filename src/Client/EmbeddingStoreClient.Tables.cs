@@ -32,7 +32,8 @@ public sealed partial class EmbeddingStoreClient
     /// Progress reports the bytes sent so far (<see cref="ImportProgress.BytesDone"/> of <see cref="ImportProgress.BytesTotal"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException"><paramref name="localPath"/> does not exist.</exception>
-    /// <exception cref="RpcException">ALREADY_EXISTS or INVALID_ARGUMENT (malformed file).</exception>
+    /// <exception cref="RpcException">The server's status, also when it refused the upload before reading all of it: ALREADY_EXISTS,
+    /// INVALID_ARGUMENT (malformed file), RESOURCE_EXHAUSTED (--max-concurrent-imports, message size), PERMISSION_DENIED.</exception>
     public async Task<TableInfo> UploadFileAsync(string table, string localPath, VectorFormat format = VectorFormat.Auto,
         IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -41,18 +42,28 @@ public sealed partial class EmbeddingStoreClient
         var total = file.Length;
         using var call = Admin.UploadFile(cancellationToken: cancellationToken);
         var header = new UploadHeader { Table = table, Format = format, TotalBytes = total, SourceName = Path.GetFileName(localPath) };
-        await call.RequestStream.WriteAsync(new UploadChunk { Header = header }, cancellationToken);
-
-        var buffer = new byte[UploadChunkBytes];
-        long sent = 0;
-        int read;
-        while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
+        try
         {
-            await call.RequestStream.WriteAsync(new UploadChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
-            sent += read;
-            progress?.Report(new ImportProgress { BytesDone = sent, BytesTotal = total });
+            await call.RequestStream.WriteAsync(new UploadChunk { Header = header }, cancellationToken);
+            var buffer = new byte[UploadChunkBytes];
+            long sent = 0;
+            int read;
+            while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await call.RequestStream.WriteAsync(new UploadChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken);
+                sent += read;
+                progress?.Report(new ImportProgress { BytesDone = sent, BytesTotal = total });
+            }
+            await call.RequestStream.CompleteAsync();
         }
-        await call.RequestStream.CompleteAsync();
+        catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // The server may refuse an upload before it has read all of it (a limit, a bad header, an existing
+            // table). A write then fails with whatever the client saw first, often CANCELLED; the response carries
+            // the server's own status and message, so that is what the caller gets.
+            await call.ResponseAsync;
+            throw;
+        }
         var final = await call.ResponseAsync;
         progress?.Report(final);
         return final.Table;

@@ -44,6 +44,30 @@ public class StoreProcessTests
     }
 
     [Fact]
+    public async Task Upload_RefusedBeforeTheServerReadsItAll_CallerGetsTheServersStatus()
+    {
+        // The server refuses a name that exists as soon as it has read the header, while the client still has
+        // 40 MB to send: the caller must see ALREADY_EXISTS and its message, not the failed write's CANCELLED.
+        // Which one a write sees is a race; without the client's fix it showed within 60 attempts here.
+        await using var server = await ServerProcess.StartAsync();
+        var big = Path.Combine(server.ImportDir, "big.bin");
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            await client.CreateTableAsync("taken", 4);
+            await using (var file = File.Create(big)) file.SetLength(40L << 20);
+            for (var attempt = 0; attempt < 60; attempt++)
+            {
+                var e = await Assert.ThrowsAsync<RpcException>(() => client.UploadFileAsync("taken", big));
+                Assert.Equal(StatusCode.AlreadyExists, e.StatusCode);
+                Assert.Contains("'taken' already exists", e.Status.Detail);
+            }
+        }
+        finally { server.DeleteData(); }
+    }
+
+    [Fact]
     public async Task KilledDuringPushes_EveryDurableAcknowledgedPushSurvives()
     {
         await using var server = await ServerProcess.StartAsync();
