@@ -8,10 +8,12 @@ namespace StoreBench;
 public sealed class StoreProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly TextWriter? _log;
 
-    private StoreProcess(Process process, int port)
+    private StoreProcess(Process process, int port, TextWriter? log)
     {
         _process = process;
+        _log = log;
         Address = $"http://127.0.0.1:{port}";
     }
 
@@ -81,18 +83,18 @@ public sealed class StoreProcess : IAsyncDisposable
         if (await Task.WhenAny(listening.Task, Task.Delay(30_000)) != listening.Task)
         {
             process.Kill(true);
+            log?.Dispose();
             throw new InvalidOperationException($"the store at {server} did not start");
         }
-        return new StoreProcess(process, port);
+        return new StoreProcess(process, port, log);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        // Also waits until the redirected output has been read to its end: nothing is written to the log after it closes.
+        await _process.WaitForExitAsync();
         _process.Dispose();
+        _log?.Dispose();
     }
 }
