@@ -92,8 +92,9 @@ public sealed partial class Store
         finally { ArrayPool<byte>.Shared.Return(scratch); }
     }
 
-    /// <summary>About what one pushed row adds to the write-ahead log: its after-image (a short token assumed) and key.</summary>
-    private static long WalEntryBytes(ViewChain chain) => RowRecord.Length(chain.Dim, chain.Slots, tokenBytes: 16) + Keys.RowKeyLength + 16;
+    /// <summary>About what one pushed row adds to the write-ahead log: its after-image (a short token assumed) under its key.</summary>
+    private static long WalEntryBytes(ViewChain chain) =>
+        WriteAheadLog.EntryBytes(Keys.RowKeyLength, RowRecord.Length(chain.Dim, chain.Slots, tokenBytes: 16));
 
     /// <summary>
     /// At most one push per core applies rows at a time. Each row's update holds a FASTER record lock; with

@@ -74,7 +74,7 @@ internal sealed class WriteAheadLog : IAsyncDisposable
     private void Append(byte kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         if (_log is null) return;
-        var length = 1 + 4 + key.Length + value.Length;
+        var length = EntryBytes(key.Length, value.Length);
         var buffer = length <= 4096 ? stackalloc byte[length] : new byte[length];
         buffer[0] = kind;
         BinaryPrimitives.WriteInt32LittleEndian(buffer[1..], key.Length);
@@ -82,6 +82,9 @@ internal sealed class WriteAheadLog : IAsyncDisposable
         value.CopyTo(buffer[(5 + key.Length)..]);
         _log.Enqueue(buffer);
     }
+
+    /// <summary>The bytes one entry takes: its kind, key length, key and value.</summary>
+    public static int EntryBytes(int keyLength, int valueLength) => 1 + 4 + keyLength + valueLength;
 
     /// <summary>
     /// Waits, without holding a thread, until about <paramref name="bytes"/> more fit in the log's memory.
