@@ -60,6 +60,9 @@ internal sealed class WriteAheadLog : IAsyncDisposable
     /// <summary>Where the next entry will go; entries before it are covered by a checkpoint taken after this call.</summary>
     public long TailAddress => _log?.TailAddress ?? 0;
 
+    /// <summary>Entries before this address are on disk and survive a crash.</summary>
+    public long CommittedUntilAddress => _log?.CommittedUntilAddress ?? 0;
+
     public long Bytes => _log is null ? 0 : _log.TailAddress - _log.BeginAddress;
 
     public void AppendSet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Append(SetEntry, key, value);

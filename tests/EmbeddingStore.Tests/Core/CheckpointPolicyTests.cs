@@ -43,4 +43,49 @@ public class CheckpointPolicyTests
         while (t.Store.WalBytes > storeLog / 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.True(t.Store.WalBytes <= storeLog / 2, $"no checkpoint: write-ahead log {t.Store.WalBytes} B, store log {t.Store.LogBytes} B");
     }
+
+    [Fact]
+    public async Task WhileACheckpointRuns_DefaultPushesStillReachTheDisk()
+    {
+        var flush = TimeSpan.FromMilliseconds(20);
+        await using var t = await TestStore.OpenAsync(configure: o => o with
+        {
+            WalCheckpointBytes = 64 << 10,
+            WalFlushInterval = flush,
+            CheckpointInterval = TimeSpan.Zero,
+        });
+        var rows = Enumerable.Range(0, 2_000).Select(i => ($"w{i}", Enumerable.Repeat(0.5f, 32).ToArray())).ToArray();
+        await t.ImportAsync("g", rows);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Fail, InitKind.Zeros));
+        var ids = t.Store.Resolve("v", [.. rows.Take(50).Select(r => r.Item1)], UnknownPolicy.Default).Ids;
+        async Task Push() => await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
+
+        // The checkpoint the write-ahead log's size starts is held where it begins, as a slow disk would hold it.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        t.Store.CheckpointStartingForTests = () =>
+        {
+            held.TrySetResult();
+            return release.Task;
+        };
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!held.Task.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                await Push();
+                if (t.Store.WalBytes > t.Store.LogBytes) await Task.Delay(flush);
+            }
+            Assert.True(held.Task.IsCompleted, "the write-ahead log's size never started a checkpoint");
+
+            // Meanwhile a default push is acknowledged and then flushed by the periodic flush, checkpoint or not.
+            await Push();
+            var (tail, _) = t.Store.WalAddressesForTests;
+            deadline = DateTime.UtcNow.AddSeconds(10);
+            while (t.Store.WalAddressesForTests.Committed < tail && DateTime.UtcNow < deadline) await Task.Delay(5);
+            Assert.True(t.Store.WalAddressesForTests.Committed >= tail,
+                $"the write-ahead log stayed unflushed while a checkpoint ran: committed until {t.Store.WalAddressesForTests.Committed}, push ends at {tail}");
+        }
+        finally { release.TrySetResult(); }
+    }
 }
