@@ -36,9 +36,9 @@ public class DurabilityTests
     }
 
     [Fact]
-    public async Task CrashCopy_AfterFullAndIncrementalCheckpoints_EveryRowAsLastWritten()
+    public async Task CrashCopy_AfterFullAndLogOnlyCheckpoints_EveryRowAsLastWritten()
     {
-        // More checkpoints than FullCheckpointEvery: full ones, incremental ones over them, and a full one again,
+        // More checkpoints than FullCheckpointEvery: full ones, log-only snapshots over them, and a full one again,
         // with rows created and updated between them; the copy holds no write-ahead log entry after the last one,
         // so what it recovers comes from the checkpoints alone.
         await using var t = await TestStore.OpenAsync();
