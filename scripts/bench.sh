@@ -2,7 +2,7 @@
 # The store against its peers, in one command: installs Redis, Garnet and gensim if missing, builds Release,
 # starts Redis and Garnet on free ports of 127.0.0.1 with persistence off, runs benchmarks/StoreBench --peers
 # (pull and push against Redis and Garnet, a plain loopback TCP copy, import against gensim), stops the
-# peers by process id, and writes docs/bench-results.md and docs/bench-results.png. About 4 minutes on 2 cores (3.6-4.7 measured).
+# peers by process id, and writes docs/bench-results.md and docs/bench-results.png. About 5 minutes on 2 cores (3.6-5.1 measured).
 #
 #   scripts/bench.sh                          # everything, with a generated 3,000,000 x 300 import file (3.6 GB)
 #   IMPORT_ROWS=300000 SECONDS_EACH=2 scripts/bench.sh   # a quicker run (CI-like)

@@ -3,6 +3,8 @@ using EmbeddingStore.Client;
 using EmbeddingStore.Formats;
 using EmbeddingStore.Protos;
 using FileFormat = EmbeddingStore.Formats.VectorFormat;
+using Microsoft.Extensions.Logging.Abstractions;
+using Core = EmbeddingStore.Core;
 
 namespace StoreBench.Peers;
 
@@ -30,6 +32,9 @@ public static class PeerBench
     private const int BatchRows = 1000;
     private const int StoreMemoryMb = 512;
 
+    /// <summary>The log memory of the store (server and in-process core) whose pulls and pushes are measured.</summary>
+    private const int RowsMemoryMb = 1024;
+
     public static async Task<int> RunAsync(PeerOptions options, CancellationToken cancellationToken)
     {
         if (!File.Exists(options.Vectors))
@@ -55,12 +60,16 @@ public static class PeerBench
                 Console.WriteLine($"loopback copy, {clients} connection(s): {report.Loopback[clients]:F0} MB/s");
             }
 
-            await using (var server = await StoreProcess.StartAsync(Path.Combine(work, "server"), import, memoryMb: 1024))
+            report.DiskWrite = await DiskWrite.MegabytesPerSecondAsync(work, DiskWriteBytes, cancellationToken);
+            Console.WriteLine($"disk write, {DiskWriteBytes >> 20} MiB: {report.DiskWrite:F0} MB/s");
+
+            await using (var server = await StoreProcess.StartAsync(Path.Combine(work, "server"), import, memoryMb: RowsMemoryMb))
+            await using (var core = await OpenCoreAsync(Path.Combine(work, "core"), cancellationToken))
             {
                 using var admin = new EmbeddingStoreClient(server.Address);
                 await admin.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
                 foreach (var (table, file) in new[] { ("glove100", "glove-100d.bin"), ("synth300", "synthetic-300d.bin") })
-                    await CompareRowsAsync(server, admin, peers, table, Path.Combine(import, file), options, report, cancellationToken);
+                    await CompareRowsAsync(server, admin, core, peers, table, Path.Combine(import, file), options, report, cancellationToken);
             }
 
             if (options.Imports)
@@ -92,13 +101,14 @@ public static class PeerBench
     }
 
     /// <summary>Pull and push of one table: the store and each peer, for every client count.</summary>
-    private static async Task CompareRowsAsync(StoreProcess server, EmbeddingStoreClient admin, List<RedisPeer> peers, string table, string path,
-        PeerOptions options, BenchReport report, CancellationToken cancellationToken)
+    private static async Task CompareRowsAsync(StoreProcess server, EmbeddingStoreClient admin, Core.Store core, List<RedisPeer> peers,
+        string table, string path, PeerOptions options, BenchReport report, CancellationToken cancellationToken)
     {
         await admin.ImportFileAsync(table, Path.GetFileName(path), EmbeddingStore.Protos.VectorFormat.Auto, null, cancellationToken);
         var (tokens, rows, dim) = ReadTable(path);
         await BenchSetup.CreateReadAndTrainViewsAsync(admin, table, cancellationToken);
         var ids = await admin.ResolveAsync(table + "-read", tokens, UnknownPolicy.Fail, cancellationToken);
+        var coreIds = await ImportIntoCoreAsync(core, table, path, tokens, cancellationToken);
         foreach (var peer in peers) await peer.LoadAsync(table, rows, dim, cancellationToken);
         var update = Enumerable.Range(0, BatchRows * dim).Select(i => (float)Math.Sin(i) * 1e-3f).ToArray();
 
@@ -118,6 +128,15 @@ public static class PeerBench
             {
                 foreach (var s in stores) s.Dispose();
             }
+            var metas = Enumerable.Range(0, clients).Select(_ => new Core.RowMeta[BatchRows]).ToArray();
+            report.Add("pull", dim, clients, CoreSystem, await Load.RunAsync(clients, options.Seconds, BatchRows, (c, random) =>
+            {
+                core.Pull(table + "-read", Pick(coreIds, random), floats[c], metas[c]);
+                return Task.CompletedTask;
+            }, ProcessCpu));
+            report.Add("push", dim, clients, CoreSystem, await Load.RunAsync(clients, options.Seconds, BatchRows, async (_, random) =>
+                await core.PushAsync(table + "-train", Core.PushKind.Gradient, Pick(coreIds, random), update, false, false, cancellationToken),
+                ProcessCpu));
             foreach (var peer in peers)
             {
                 var connections = new List<RedisPeer.Client>();
@@ -136,6 +155,39 @@ public static class PeerBench
                 }
             }
         }
+    }
+
+    /// <summary>How the in-process core's rows are named in the results.</summary>
+    public const string CoreSystem = "store core, in-process";
+
+    private const long DiskWriteBytes = 1L << 30;
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    /// <summary>
+    /// The store's own storage core in this process, durable like the server (write-ahead log, checkpoints), with no
+    /// gRPC, HTTP/2 or serialisation: the bound on what any transport in front of it could reach on this machine.
+    /// </summary>
+    private static Task<Core.Store> OpenCoreAsync(string dataDir, CancellationToken cancellationToken) =>
+        Core.Store.OpenAsync(new Core.StoreOptions
+        {
+            DataDir = dataDir,
+            MemoryBudgetBytes = (long)RowsMemoryMb << 20,
+            CheckpointInterval = TimeSpan.Zero,
+        }, NullLoggerFactory.Instance, cancellationToken);
+
+    private static async Task<long[]> ImportIntoCoreAsync(Core.Store core, string table, string path, List<string> tokens,
+        CancellationToken cancellationToken)
+    {
+        await using (var stream = File.OpenRead(path))
+            await core.ImportAsync(table, stream, FileFormat.Auto, Path.GetFileName(path), stream.Length, null, cancellationToken);
+        core.CreateView(new Core.ViewSpec(table + "-read", table, null, Core.TrainMode.Static, Core.UnknownPolicy.Fail));
+        core.CreateView(new Core.ViewSpec(table + "-train", table, null, Core.TrainMode.FineTune, Core.UnknownPolicy.Fail));
+        return core.Resolve(table + "-read", tokens, Core.UnknownPolicy.Fail).Ids;
     }
 
     /// <summary>Files smaller than this are also imported a second time into the same process.</summary>

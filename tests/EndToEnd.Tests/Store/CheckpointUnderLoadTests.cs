@@ -22,7 +22,11 @@ public class CheckpointUnderLoadTests
             await admin.CreateTableAsync("t", Dim);
             await admin.CreateViewAsync(new CreateViewRequest
             {
-                Name = "v", Table = "t", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create, Init = InitKind.Uniform,
+                Name = "v",
+                Table = "t",
+                Mode = TrainMode.Overlay,
+                UnknownPolicy = UnknownPolicy.Create,
+                Init = InitKind.Uniform,
                 Optimizer = new OptimizerConfig { Kind = OptimizerKind.Adadelta, Rho = 0.95f, Epsilon = 1e-6f, LearningRate = 1 },
             });
             var ids = new List<long>();
