@@ -4,7 +4,6 @@ using EmbeddingStore.Client;
 using EmbeddingStore.Formats;
 using FileFormat = EmbeddingStore.Formats.VectorFormat;
 using EmbeddingStore.Protos;
-using Microsoft.Extensions.Logging.Abstractions;
 using Core = EmbeddingStore.Core;
 
 namespace StoreBench;
@@ -32,12 +31,7 @@ public static class Bench
             await using var server = await StoreProcess.StartAsync(Path.Combine(work, "server"), import, memoryMb: 1024);
             using var client = new EmbeddingStoreClient(server.Address);
             await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            await using var core = await Core.Store.OpenAsync(new Core.StoreOptions
-            {
-                DataDir = Path.Combine(work, "core"),
-                MemoryBudgetBytes = 1L << 30,
-                CheckpointInterval = TimeSpan.Zero,
-            }, NullLoggerFactory.Instance, cancellationToken);
+            await using var core = await BenchSetup.OpenCoreAsync(Path.Combine(work, "core"), 1L << 30, cancellationToken);
 
             report.Line($"Store benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
                  $"peer: the same core in-process (no gRPC). Batches of {BatchRows} distinct rows, {seconds:F0} s per measurement.");
@@ -62,8 +56,7 @@ public static class Bench
 
                 var tokens = ReadTokens(path);
                 await BenchSetup.CreateReadAndTrainViewsAsync(client, table, cancellationToken);
-                core.CreateView(new Core.ViewSpec(table + "-read", table, null, Core.TrainMode.Static, Core.UnknownPolicy.Fail));
-                core.CreateView(new Core.ViewSpec(table + "-train", table, null, Core.TrainMode.FineTune, Core.UnknownPolicy.Fail));
+                BenchSetup.CreateReadAndTrainViews(core, table);
                 var grpcIds = await client.ResolveAsync(table + "-read", tokens, UnknownPolicy.Fail, cancellationToken);
                 var coreIds = core.Resolve(table + "-read", tokens, Core.UnknownPolicy.Fail).Ids;
                 var dim = info.Dim;

@@ -1,6 +1,8 @@
 using System.Text;
 using EmbeddingStore.Client;
 using EmbeddingStore.Protos;
+using Microsoft.Extensions.Logging.Abstractions;
+using Core = EmbeddingStore.Core;
 
 namespace StoreBench;
 
@@ -30,6 +32,25 @@ public static class BenchSetup
             UnknownPolicy = UnknownPolicy.Fail,
             Optimizer = new OptimizerConfig { Kind = OptimizerKind.Adadelta },
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The store's storage core opened in the benchmark's own process, durable like the server (write-ahead log,
+    /// checkpoints when its log outgrows the store's), with no periodic checkpoints, no gRPC and no serialisation.
+    /// </summary>
+    public static Task<Core.Store> OpenCoreAsync(string dataDir, long memoryBytes, CancellationToken cancellationToken) =>
+        Core.Store.OpenAsync(new Core.StoreOptions
+        {
+            DataDir = dataDir,
+            MemoryBudgetBytes = memoryBytes,
+            CheckpointInterval = TimeSpan.Zero,
+        }, NullLoggerFactory.Instance, cancellationToken);
+
+    /// <summary>The views of <see cref="CreateReadAndTrainViewsAsync"/> on the in-process core (Adadelta is the core's default).</summary>
+    public static void CreateReadAndTrainViews(Core.Store core, string table)
+    {
+        core.CreateView(new Core.ViewSpec(table + "-read", table, null, Core.TrainMode.Static, Core.UnknownPolicy.Fail));
+        core.CreateView(new Core.ViewSpec(table + "-train", table, null, Core.TrainMode.FineTune, Core.UnknownPolicy.Fail));
     }
 }
 

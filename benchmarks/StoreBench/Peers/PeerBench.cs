@@ -3,7 +3,6 @@ using EmbeddingStore.Client;
 using EmbeddingStore.Formats;
 using EmbeddingStore.Protos;
 using FileFormat = EmbeddingStore.Formats.VectorFormat;
-using Microsoft.Extensions.Logging.Abstractions;
 using Core = EmbeddingStore.Core;
 
 namespace StoreBench.Peers;
@@ -64,7 +63,7 @@ public static class PeerBench
             Console.WriteLine($"disk write, {DiskWriteBytes >> 20} MiB: {report.DiskWrite:F0} MB/s");
 
             await using (var server = await StoreProcess.StartAsync(Path.Combine(work, "server"), import, memoryMb: RowsMemoryMb))
-            await using (var core = await OpenCoreAsync(Path.Combine(work, "core"), cancellationToken))
+            await using (var core = await BenchSetup.OpenCoreAsync(Path.Combine(work, "core"), (long)RowsMemoryMb << 20, cancellationToken))
             {
                 using var admin = new EmbeddingStoreClient(server.Address);
                 await admin.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);
@@ -168,25 +167,12 @@ public static class PeerBench
         return self.TotalProcessorTime;
     }
 
-    /// <summary>
-    /// The store's own storage core in this process, durable like the server (write-ahead log, checkpoints), with no
-    /// gRPC, HTTP/2 or serialisation: the bound on what any transport in front of it could reach on this machine.
-    /// </summary>
-    private static Task<Core.Store> OpenCoreAsync(string dataDir, CancellationToken cancellationToken) =>
-        Core.Store.OpenAsync(new Core.StoreOptions
-        {
-            DataDir = dataDir,
-            MemoryBudgetBytes = (long)RowsMemoryMb << 20,
-            CheckpointInterval = TimeSpan.Zero,
-        }, NullLoggerFactory.Instance, cancellationToken);
-
     private static async Task<long[]> ImportIntoCoreAsync(Core.Store core, string table, string path, List<string> tokens,
         CancellationToken cancellationToken)
     {
         await using (var stream = File.OpenRead(path))
             await core.ImportAsync(table, stream, FileFormat.Auto, Path.GetFileName(path), stream.Length, null, cancellationToken);
-        core.CreateView(new Core.ViewSpec(table + "-read", table, null, Core.TrainMode.Static, Core.UnknownPolicy.Fail));
-        core.CreateView(new Core.ViewSpec(table + "-train", table, null, Core.TrainMode.FineTune, Core.UnknownPolicy.Fail));
+        BenchSetup.CreateReadAndTrainViews(core, table);
         return core.Resolve(table + "-read", tokens, Core.UnknownPolicy.Fail).Ids;
     }
 
