@@ -56,12 +56,11 @@ public sealed partial class EmbeddingStoreClient
             }
             await call.RequestStream.CompleteAsync();
         }
-        catch (Exception e) when (e is RpcException or InvalidOperationException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
             // The server may refuse an upload before it has read all of it (a limit, a bad header, an existing
-            // table). A write then fails with whatever the client saw first (CANCELLED, or the HTTP/2 stream closed
-            // under it); the response carries the server's own status and message, so that is what the caller gets.
-            // Not for a failed read of the local file: the call is still open then, and its response would never come.
+            // table). A write then fails with whatever the client saw first, often CANCELLED; the response carries
+            // the server's own status and message, so that is what the caller gets.
             await call.ResponseAsync;
             throw;
         }
