@@ -15,6 +15,9 @@ namespace EmbeddingStore.Server.Services;
 public sealed partial class AdminService(StoreHost host, ServerOptions options, ImportSlots imports, ILogger<AdminService> logger) : Admin.AdminBase
 {
     private const int ChunkBytes = 1 << 20;
+
+    /// <summary>How much of a refused upload the server still reads (and drops) before it answers.</summary>
+    private const long RefusedUploadDrainBytes = 256L << 20;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
     public override async Task ImportFile(ImportFileRequest request, IServerStreamWriter<ImportProgress> responseStream, ServerCallContext context)
@@ -41,12 +44,21 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
         {
             try
             {
+                long drained = 0;
+                var importEnded = false;
                 while (await requestStream.MoveNext(cancellation))
                 {
                     if (requestStream.Current.PartCase != UploadChunk.PartOneofCase.Data)
                         throw new StoreException(StoreError.InvalidArgument, "only the first message of an upload may be a header");
-                    var result = await pipe.Writer.WriteAsync(requestStream.Current.Data.Memory, cancellation);
-                    if (result.IsCompleted) break;
+                    // An import that ended early (refused, or a bad row) reads no more: what the client still sends is
+                    // read and dropped, up to a cap, so that its writes end cleanly and it reads the answer.
+                    if (importEnded)
+                    {
+                        drained += requestStream.Current.Data.Length;
+                        if (drained > RefusedUploadDrainBytes) break;
+                        continue;
+                    }
+                    importEnded = (await pipe.Writer.WriteAsync(requestStream.Current.Data.Memory, cancellation)).IsCompleted;
                 }
                 await pipe.Writer.CompleteAsync();
             }
@@ -58,14 +70,22 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
         }, cancellation);
         ImportProgress? final = null;
         var source = string.IsNullOrEmpty(header.SourceName) ? "upload" : header.SourceName;
-        await using (var stream = pipe.Reader.AsStream())
+        try
         {
+            await using var stream = pipe.Reader.AsStream();
             await ImportWithProgressAsync(store, header.Table, stream, ProtoMapping.ToCore(header.Format), source, header.TotalBytes,
                 update =>
                 {
                     if (update.Done) final = update;
                     return Task.CompletedTask;
                 }, cancellation);
+        }
+        catch (Exception) when (!cancellation.IsCancellationRequested)
+        {
+            // The answer goes out once the pump has drained the rest of the upload (see above).
+            try { await pump; }
+            catch (Exception) { }
+            throw;
         }
         await pump;
         return final!;
