@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
 
@@ -33,6 +34,7 @@ internal sealed class FasterRecordStore : IRecordStore
     private const long NoCheckpoint = long.MaxValue;
     private readonly object _checkpointEnded = new();
     private long _writesHeldByCheckpoint;
+    private long _longestHold;
 
     /// <summary>Room left below the head-moving point for writes already past the check (each record fits a page).</summary>
     private readonly long _headMargin;
@@ -104,11 +106,16 @@ internal sealed class FasterRecordStore : IRecordStore
     private void WaitForMemoryDuringCheckpoint()
     {
         if (!TailNearsCheckpointHead()) return;
+        var started = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _writesHeldByCheckpoint);
         lock (_checkpointEnded)
         {
             while (TailNearsCheckpointHead()) Monitor.Wait(_checkpointEnded);
         }
+        var waited = Stopwatch.GetTimestamp() - started;
+        StoreMetrics.CheckpointHeldWrite.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        for (var longest = Volatile.Read(ref _longestHold); waited > longest; longest = Volatile.Read(ref _longestHold))
+            if (Interlocked.CompareExchange(ref _longestHold, waited, longest) == longest) break;
     }
 
     private void BeginCheckpointWindow() => Volatile.Write(ref _checkpointHead, _kv.Log.HeadAddress);
@@ -228,8 +235,10 @@ internal sealed class FasterRecordStore : IRecordStore
         if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
         _checkpointsTaken++;
         var held = Interlocked.Exchange(ref _writesHeldByCheckpoint, 0);
+        var longest = Stopwatch.GetElapsedTime(0, Interlocked.Exchange(ref _longestHold, 0));
         if (held > 0)
-            _logger.LogInformation("{Writes} writes waited for the checkpoint to end: the log's memory was full (a larger --memory-mb avoids it)", held);
+            _logger.LogInformation("{Writes} writes waited up to {Ms} ms for the checkpoint to end: the log's memory was full (a larger --memory-mb avoids it)",
+                held, (long)longest.TotalMilliseconds);
         return token.ToString();
     }
 

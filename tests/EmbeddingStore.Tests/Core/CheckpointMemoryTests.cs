@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EmbeddingStore.Core;
 using EmbeddingStore.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,6 +33,14 @@ public sealed class CheckpointMemoryTests : IAsyncDisposable
         // 64 KiB of log memory in 4 KiB pages: a few hundred records fill it.
         var options = new StoreOptions { DataDir = _dir, MemoryBudgetBytes = 64 << 10, PageSizeBits = 12, IndexBuckets = 1 << 10 };
         var records = _records = await FasterRecordStore.OpenAsync(options, NullLogger.Instance, default);
+        var held = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "embstore.checkpoint.held_write") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref held));
+        listener.Start();
         var written = 0;
         // Before any checkpoint, the log fills its memory and evicts pages to disk as it must.
         for (; written < 1000; written++) Write(records, written);
@@ -54,6 +63,7 @@ public sealed class CheckpointMemoryTests : IAsyncDisposable
             Assert.False(blocked.IsCompleted, "a write that could evict the checkpoint's pages did not wait");
         }
         await blocked.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(Volatile.Read(ref held) >= 1, "the held write was not recorded in embstore.checkpoint.held_write");
 
         var read = new byte[200];
         for (var i = 0; i < written; i++)
