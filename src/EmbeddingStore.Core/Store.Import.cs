@@ -20,7 +20,12 @@ public sealed partial class Store
         try
         {
             // Reading is synchronous and CPU-bound; keep it off the caller's thread.
-            await Task.Run(() => ImportRows(entry, source, format, sourceName, totalBytes, progress, cancellationToken), cancellationToken);
+            await Task.Run(() =>
+            {
+                ImportRows(entry, source, format, sourceName, totalBytes, progress, cancellationToken);
+                // Base rows never change: written to the log's file once here, later checkpoints skip them.
+                _records.FlushWrittenRecords();
+            }, cancellationToken);
             // Base rows skip the write-ahead log: a checkpoint makes them durable before the table becomes visible.
             await CheckpointAsync(cancellationToken);
             lock (_catalogLock)

@@ -22,6 +22,8 @@ internal sealed class FasterRecordStore : IRecordStore
     /// <summary>Without a disk, pages pushed out of memory would be lost: writes stop short of that instead.</summary>
     private readonly long _inMemoryLimit;
 
+    private bool OnDisk => _inMemoryLimit == long.MaxValue;
+
     /// <summary>
     /// While a checkpoint runs, the log's head address (where its in-memory part starts) when the checkpoint began;
     /// otherwise <see cref="NoCheckpoint"/>. Once FASTER 2.6.5 has written a page of a snapshot checkpoint, it walks
@@ -190,6 +192,11 @@ internal sealed class FasterRecordStore : IRecordStore
             if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
             return output.Created ? UpdateOutcome.Created : UpdateOutcome.Updated;
         }
+    }
+
+    public void FlushWrittenRecords()
+    {
+        if (OnDisk) _kv.Log.Flush(wait: true);
     }
 
     public unsafe bool Delete(ReadOnlySpan<byte> key)

@@ -29,6 +29,14 @@ internal interface IRecordStore : IAsyncDisposable
 
     bool Delete(ReadOnlySpan<byte> key);
 
+    /// <summary>
+    /// Writes every record appended so far to the log's device and makes it read-only. Checkpoints after this no longer
+    /// copy those records (a snapshot checkpoint copies only the log past the flushed point); an update of one of them
+    /// appends a new record instead of changing it in place. Meant for records written once and never changed: an
+    /// imported table's base rows. Does nothing for a store without a disk.
+    /// </summary>
+    void FlushWrittenRecords();
+
     /// <summary>Makes everything written so far durable; returns a token naming the checkpoint.</summary>
     Task<string> CheckpointAsync(CancellationToken cancellationToken);
 
