@@ -36,7 +36,8 @@ internal sealed class FasterRecordStore : IRecordStore
     private const long NoCheckpoint = long.MaxValue;
     private readonly object _checkpointEnded = new();
     private long _writesHeldByCheckpoint;
-    private long _longestHold;
+    /// <summary>When the first write held by the running checkpoint began to wait (0: none); it waits the longest.</summary>
+    private long _firstHeldAt;
 
     /// <summary>Room left below the head-moving point for writes already past the check (each record fits a page).</summary>
     private readonly long _headMargin;
@@ -110,17 +111,21 @@ internal sealed class FasterRecordStore : IRecordStore
         if (!TailNearsCheckpointHead()) return;
         var started = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _writesHeldByCheckpoint);
+        Interlocked.CompareExchange(ref _firstHeldAt, started, 0);
         lock (_checkpointEnded)
         {
             while (TailNearsCheckpointHead()) Monitor.Wait(_checkpointEnded);
         }
-        var waited = Stopwatch.GetTimestamp() - started;
         StoreMetrics.CheckpointHeldWrite.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        for (var longest = Volatile.Read(ref _longestHold); waited > longest; longest = Volatile.Read(ref _longestHold))
-            if (Interlocked.CompareExchange(ref _longestHold, waited, longest) == longest) break;
     }
 
-    private void BeginCheckpointWindow() => Volatile.Write(ref _checkpointHead, _kv.Log.HeadAddress);
+    private void BeginCheckpointWindow()
+    {
+        // A write that saw the last window close as it began to wait may have left its count behind: start afresh.
+        Interlocked.Exchange(ref _writesHeldByCheckpoint, 0);
+        Interlocked.Exchange(ref _firstHeldAt, 0);
+        Volatile.Write(ref _checkpointHead, _kv.Log.HeadAddress);
+    }
 
     private void EndCheckpointWindow()
     {
@@ -239,10 +244,11 @@ internal sealed class FasterRecordStore : IRecordStore
                 : await _kv.TakeHybridLogCheckpointAsync(CheckpointType.Snapshot, tryIncremental: false, cancellationToken);
         }
         finally { EndCheckpointWindow(); }
+        var firstHeldAt = Interlocked.Exchange(ref _firstHeldAt, 0);
         if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
         _checkpointsTaken++;
         var held = Interlocked.Exchange(ref _writesHeldByCheckpoint, 0);
-        var longest = Stopwatch.GetElapsedTime(0, Interlocked.Exchange(ref _longestHold, 0));
+        var longest = firstHeldAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(firstHeldAt);
         if (held > 0)
             _logger.LogInformation("{Writes} writes waited up to {Ms} ms for the checkpoint to end: the log's memory was full (a larger --memory-mb avoids it)",
                 held, (long)longest.TotalMilliseconds);
