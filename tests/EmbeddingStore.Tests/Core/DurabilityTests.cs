@@ -12,13 +12,20 @@ public class DurabilityTests
 {
     private static readonly (string, float[])[] Rows = [("a", [1f, 2f]), ("b", [3f, 4f])];
 
+    /// <summary>A store with table <c>g</c> (<see cref="Rows"/>) and fine-tune view <c>v</c>; the ids of "a" and a new "@user".</summary>
+    private static async Task<(TestStore Store, long[] Ids)> OpenWithFineTuneViewAsync()
+    {
+        var t = await TestStore.OpenAsync();
+        await t.ImportAsync("g", Rows);
+        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Create));
+        return (t, t.Store.Resolve("v", ["a", "@user"], UnknownPolicy.Default).Ids);
+    }
+
     [Fact]
     public async Task CrashCopy_DurablePushesSinceLastCheckpoint_AllRecovered()
     {
-        await using var t = await TestStore.OpenAsync();
-        await t.ImportAsync("g", Rows);
-        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Create));
-        var ids = t.Store.Resolve("v", ["a", "@user"], UnknownPolicy.Default).Ids;
+        var (t, ids) = await OpenWithFineTuneViewAsync();
+        await using var _ = t;
         await t.Store.CheckpointAsync(default);
         for (var i = 0; i < 40; i++)
             await t.Store.PushAsync("v", PushKind.Delta, ids, new float[] { 1, 1, 1, 1 }, false, durable: true, default);
@@ -40,10 +47,8 @@ public class DurabilityTests
     {
         // An import writes the log out to its file and makes it read-only, so later checkpoints skip its base rows.
         // That also freezes the view rows written before it: their next update appends a new record instead.
-        await using var t = await TestStore.OpenAsync();
-        await t.ImportAsync("g", Rows);
-        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Create));
-        var ids = t.Store.Resolve("v", ["a", "@user"], UnknownPolicy.Default).Ids;
+        var (t, ids) = await OpenWithFineTuneViewAsync();
+        await using var _ = t;
         await t.Store.PushAsync("v", PushKind.Delta, ids, new float[] { 1, 1, 1, 1 }, false, durable: false, default);
         var userBefore = Pull(t.Store, "v", ids[1]);
         await t.ImportAsync("h", ("x", [5f, 6f]), ("y", [7f, 8f]));
