@@ -218,7 +218,7 @@ internal sealed class FasterRecordStore : IRecordStore
     }
 
     /// <summary>
-    /// Every this many checkpoints (and the first of a process) is a full one: the hash index and the whole log.
+    /// Every this many checkpoints (and the first of a process) is a full one: the hash index as well as the log.
     /// The others snapshot the log alone; recovery reads the last index checkpoint and the last log snapshot, and
     /// re-indexes the records written between the two.
     /// </summary>
