@@ -91,8 +91,9 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
             _wal.CommitInBackground();
             return Task.CompletedTask;
         }));
-        // A checkpoint copies up to the log's memory (and every 8th time the hash index), so it waits until the write-ahead log is as large as the store's log
-        // (and at least WalCheckpointBytes): its cost stays proportional to the writes it retires. It runs in a loop of
+        // A checkpoint copies up to the log's memory (and every 8th time the hash index), so it waits until the
+        // write-ahead log is as large as the store's log (and at least WalCheckpointBytes): its cost stays small
+        // against the writes it retires. It runs in a loop of
         // its own: a checkpoint can take seconds when the disk is busy, and the flush above must keep its interval
         // meanwhile (a default push is promised to reach the disk within it).
         _loops.Add(RunEvery(_options.WalFlushInterval, () =>

@@ -23,9 +23,9 @@ public sealed record StoreOptions
 
     /// <summary>
     /// A checkpoint is also taken when the write-ahead log grows past this or past the store's log, whichever is larger,
-    /// so replay after a crash stays proportional to the store's size and a checkpoint (a copy of the log written since it was
-    /// last flushed, up to the log's memory, and every 8th time the hash index) is
-    /// not repeated for every few hundred MB of pushes.
+    /// so replay after a crash stays proportional to the store's size and a checkpoint (a copy of the log written since
+    /// it was last flushed, up to the log's memory, and every 8th time the hash index) is not repeated for every few
+    /// hundred MB of pushes.
     /// </summary>
     public long WalCheckpointBytes { get; init; } = 256L << 20;
 
