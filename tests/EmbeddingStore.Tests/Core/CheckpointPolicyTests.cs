@@ -8,20 +8,32 @@ namespace EmbeddingStore.Tests.Core;
 /// </summary>
 public class CheckpointPolicyTests
 {
-    [Fact]
-    public async Task WalCheckpoint_WaitsUntilTheLogIsAsLargeAsTheStore_ThenRetiresIt()
+    /// <summary>
+    /// A store checkpointing on a 64 KB write-ahead log and flushing it every 10 ms (unless <paramref name="configure"/>
+    /// says otherwise), with a 32-d table <c>g</c> and a fine-tune view <c>v</c> (new rows zero); returns the ids of the
+    /// first 50 rows.
+    /// </summary>
+    private static async Task<(TestStore Store, long[] Ids)> OpenWithTableAndViewAsync(Func<StoreOptions, StoreOptions> configure,
+        int tableRows = 20_000)
     {
-        await using var t = await TestStore.OpenAsync(configure: o => o with
+        var t = await TestStore.OpenAsync(configure: o => configure(o with
         {
             WalCheckpointBytes = 64 << 10,
             WalFlushInterval = TimeSpan.FromMilliseconds(10),
-        });
-        var rows = Enumerable.Range(0, 20_000).Select(i => ($"w{i}", Enumerable.Repeat(0.5f, 32).ToArray())).ToArray();
+        }));
+        var rows = Enumerable.Range(0, tableRows).Select(i => ($"w{i}", Enumerable.Repeat(0.5f, 32).ToArray())).ToArray();
         await t.ImportAsync("g", rows);
         t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Fail, InitKind.Zeros));
+        return (t, t.Store.Resolve("v", [.. rows.Take(50).Select(r => r.Item1)], UnknownPolicy.Default).Ids);
+    }
+
+    [Fact]
+    public async Task WalCheckpoint_WaitsUntilTheLogIsAsLargeAsTheStore_ThenRetiresIt()
+    {
+        var (t, ids) = await OpenWithTableAndViewAsync(o => o);
+        await using var _ = t;
         // Pushes go to 50 rows only: after their first update (the fine-tune copies) they change in place, so the
         // write-ahead log grows while the store's log stays the same size.
-        var ids = t.Store.Resolve("v", [.. rows.Take(50).Select(r => r.Item1)], UnknownPolicy.Default).Ids;
         await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
         var storeLog = t.Store.LogBytes;
         Assert.True(storeLog > 4 * (64 << 10), $"the store's log ({storeLog} B) should be well past the configured size");
@@ -52,17 +64,8 @@ public class CheckpointPolicyTests
     {
         // A checkpoint copies at most the log's memory, so a store whose log is larger does not wait for the
         // write-ahead log to reach the whole log's size (which would make replay after a crash as long).
-        await using var t = await TestStore.OpenAsync(configure: o => o with
-        {
-            MemoryBudgetBytes = 1 << 20,
-            PageSizeBits = 16,
-            WalCheckpointBytes = 64 << 10,
-            WalFlushInterval = TimeSpan.FromMilliseconds(10),
-        });
-        var rows = Enumerable.Range(0, 20_000).Select(i => ($"w{i}", Enumerable.Repeat(0.5f, 32).ToArray())).ToArray();
-        await t.ImportAsync("g", rows);
-        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Fail, InitKind.Zeros));
-        var ids = t.Store.Resolve("v", [.. rows.Take(50).Select(r => r.Item1)], UnknownPolicy.Default).Ids;
+        var (t, ids) = await OpenWithTableAndViewAsync(o => o with { MemoryBudgetBytes = 1 << 20, PageSizeBits = 16 });
+        await using var _ = t;
         var storeLog = t.Store.LogBytes;
         Assert.True(storeLog > 3 * (1 << 20), $"the store's log ({storeLog} B) should be well past its 1 MiB of memory");
 
@@ -87,16 +90,8 @@ public class CheckpointPolicyTests
     public async Task WhileACheckpointRuns_DefaultPushesStillReachTheDisk()
     {
         var flush = TimeSpan.FromMilliseconds(20);
-        await using var t = await TestStore.OpenAsync(configure: o => o with
-        {
-            WalCheckpointBytes = 64 << 10,
-            WalFlushInterval = flush,
-            CheckpointInterval = TimeSpan.Zero,
-        });
-        var rows = Enumerable.Range(0, 2_000).Select(i => ($"w{i}", Enumerable.Repeat(0.5f, 32).ToArray())).ToArray();
-        await t.ImportAsync("g", rows);
-        t.Store.CreateView(new ViewSpec("v", "g", null, TrainMode.FineTune, UnknownPolicy.Fail, InitKind.Zeros));
-        var ids = t.Store.Resolve("v", [.. rows.Take(50).Select(r => r.Item1)], UnknownPolicy.Default).Ids;
+        var (t, ids) = await OpenWithTableAndViewAsync(o => o with { WalFlushInterval = flush, CheckpointInterval = TimeSpan.Zero }, 2_000);
+        await using var _ = t;
         async Task Push() => await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
 
         // The checkpoint the write-ahead log's size starts is held where it begins, as a slow disk would hold it.
