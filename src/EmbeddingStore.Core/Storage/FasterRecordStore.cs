@@ -41,6 +41,14 @@ internal sealed class FasterRecordStore : IRecordStore
 
     /// <summary>Room left below the head-moving point for writes already past the check (each record fits a page).</summary>
     private readonly long _headMargin;
+    private readonly long _pageBytes;
+
+    /// <summary>
+    /// How far the tail may run ahead of the head before the log evicts a page: its whole circular buffer of pages, less
+    /// those it keeps empty. (Not <c>Log.MemorySizeBytes</c>: that counts only the pages allocated so far, so while the
+    /// log is still growing into its memory it is far less, and writes would wait for nothing.)
+    /// </summary>
+    private long BufferBytes => (_kv.Log.BufferSize - _kv.Log.EmptyPageCount) * _pageBytes;
 
     private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger, long inMemoryLimit, long pageBytes)
     {
@@ -49,6 +57,7 @@ internal sealed class FasterRecordStore : IRecordStore
         _device = device;
         _logger = logger;
         _sessions = new ThreadLocal<Session>(NewSession, trackAllValues: true);
+        _pageBytes = pageBytes;
         _headMargin = 4 * pageBytes;
     }
 
@@ -150,12 +159,12 @@ internal sealed class FasterRecordStore : IRecordStore
 
     /// <summary>Tests: the log's tail and the address past which a write during a checkpoint waits.</summary>
     internal (long Tail, long WaitsFrom) CheckpointWindowForTestsAddresses =>
-        (_kv.Log.TailAddress, Volatile.Read(ref _checkpointHead) + _kv.Log.MemorySizeBytes - _headMargin);
+        (_kv.Log.TailAddress, Volatile.Read(ref _checkpointHead) + BufferBytes - _headMargin);
 
     private bool TailNearsCheckpointHead()
     {
         var head = Volatile.Read(ref _checkpointHead);
-        return head != NoCheckpoint && _kv.Log.TailAddress + _headMargin >= head + _kv.Log.MemorySizeBytes;
+        return head != NoCheckpoint && _kv.Log.TailAddress + _headMargin >= head + BufferBytes;
     }
 
     private void EnsureRoom()

@@ -28,6 +28,23 @@ public sealed class CheckpointMemoryTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task DuringACheckpoint_WritesWhileTheLogIsFarFromFillingItsMemory_NeverWait()
+    {
+        var options = new StoreOptions { DataDir = _dir, MemoryBudgetBytes = 64 << 10, PageSizeBits = 12, IndexBuckets = 1 << 10 };
+        var records = _records = await FasterRecordStore.OpenAsync(options, NullLogger.Instance, default);
+        for (var i = 0; i < 20; i++) Write(records, i);
+        using (records.CheckpointWindowForTests())
+        {
+            // 40 more records of about 230 bytes: the log stays well inside its 64 KiB, so nothing can be evicted.
+            var writes = Task.Run(() =>
+            {
+                for (var i = 20; i < 60; i++) Write(records, i);
+            });
+            await writes.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
     public async Task DuringACheckpoint_AWriteThatCouldEvictItsPages_WaitsForItsEnd()
     {
         // 64 KiB of log memory in 4 KiB pages: a few hundred records fill it.
