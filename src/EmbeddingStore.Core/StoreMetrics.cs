@@ -15,9 +15,6 @@ public static class StoreMetrics
     public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
         "embstore.checkpoint.duration", "s", "Time to take a checkpoint (FASTER snapshot, catalog, log truncation)");
 
-    public static readonly Histogram<double> CheckpointHeldWrite = Meter.CreateHistogram<double>(
-        "embstore.checkpoint.held_write", "s", "How long a write waited for a checkpoint to end because the log's memory was full");
-
     public static readonly Counter<long> ImportRows = Meter.CreateCounter<long>(
         "embstore.import.rows", "{row}", "Rows read by imports, counted as they arrive");
 
