@@ -2,10 +2,7 @@ using EmbeddingStore.Core;
 
 namespace EmbeddingStore.Tests.Core;
 
-/// <summary>
-/// When the write-ahead log triggers a checkpoint: past the configured size and past the smaller of the store's own log
-/// and its memory.
-/// </summary>
+/// <summary>When the write-ahead log triggers a checkpoint: past the configured size and past the store's own log.</summary>
 public class CheckpointPolicyTests
 {
     /// <summary>
@@ -57,33 +54,6 @@ public class CheckpointPolicyTests
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (t.Store.WalBytes > storeLog / 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.True(t.Store.WalBytes <= storeLog / 2, $"no checkpoint: write-ahead log {t.Store.WalBytes} B, store log {t.Store.LogBytes} B");
-    }
-
-    [Fact]
-    public async Task WalCheckpoint_StoreLargerThanItsMemory_TriggeredOnceTheLogPassesTheMemory()
-    {
-        // A checkpoint copies at most the log's memory, so a store whose log is larger does not wait for the
-        // write-ahead log to reach the whole log's size (which would make replay after a crash as long).
-        var (t, ids) = await OpenWithTableAndViewAsync(o => o with { MemoryBudgetBytes = 1 << 20, PageSizeBits = 16 });
-        await using var _ = t;
-        var storeLog = t.Store.LogBytes;
-        Assert.True(storeLog > 3 * (1 << 20), $"the store's log ({storeLog} B) should be well past its 1 MiB of memory");
-
-        // Push until the write-ahead log has passed the memory twice over (still short of the store's log): a checkpoint
-        // must have retired it on the way.
-        var retired = false;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        long peak = 0;
-        while (!retired && DateTime.UtcNow < deadline)
-        {
-            await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
-            var wal = t.Store.WalBytes;
-            retired = wal < peak;
-            peak = Math.Max(peak, wal);
-            Assert.True(wal < storeLog, $"no checkpoint before the write-ahead log ({wal} B) reached the store's log ({storeLog} B)");
-        }
-        Assert.True(retired, "no checkpoint retired the write-ahead log");
-        Assert.True(peak < 2 * (1 << 20) + (256 << 10), $"the write-ahead log grew to {peak} B before a checkpoint, past twice the memory");
     }
 
     [Fact]
