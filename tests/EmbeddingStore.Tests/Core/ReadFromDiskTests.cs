@@ -3,8 +3,9 @@ using EmbeddingStore.Core;
 namespace EmbeddingStore.Tests.Core;
 
 /// <summary>
-/// A pull reads its rows in one read scope (one entry into FASTER's epoch); rows that memory no longer holds
-/// are read from disk inside that scope. These tests make the store's memory a few pages so most rows are on disk.
+/// Rows that the log's memory no longer holds are read from disk (FASTER answers those reads as pending and the
+/// store completes them) within the same pull as rows still in memory. These tests make the store's memory a few
+/// pages so most rows are on disk.
 /// </summary>
 public class ReadFromDiskTests
 {
