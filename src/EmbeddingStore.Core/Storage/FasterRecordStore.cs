@@ -1,3 +1,4 @@
+using System.Numerics;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
 
@@ -23,8 +24,22 @@ internal sealed class FasterRecordStore : IRecordStore
 
     private bool OnDisk => _inMemoryLimit == long.MaxValue;
 
-    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger, long inMemoryLimit)
+    /// <summary>
+    /// Writers of one hash bucket take turns. FASTER 2.6.5 reads a key's hash entry before it takes the bucket's lock,
+    /// so of two writers racing on one bucket the second appends a record that then fails to enter the hash chain.
+    /// FASTER keeps that record for a retry by writing the record's size over its key's length; when the retry does not
+    /// need it (it updates the first writer's record in place) the record stays in the log with that false length, and
+    /// every walk of the log by record sizes (the snapshot checkpoint's flush, recovery) steps from it into the middle of
+    /// other records and crashes the process with an access violation (docs/benchmarks.md, "The FASTER crash").
+    /// A stripe per bucket, chosen by the low bits of FASTER's own key hash (the bits that choose the bucket), keeps
+    /// the hash entry unchanged between FASTER's read of it and its insert.
+    /// </summary>
+    private readonly Lock[] _bucketStripes;
+
+    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger, long inMemoryLimit, long buckets)
     {
+        _bucketStripes = new Lock[(int)Math.Min(MaxBucketStripes, buckets)];
+        for (var i = 0; i < _bucketStripes.Length; i++) _bucketStripes[i] = new Lock();
         _inMemoryLimit = inMemoryLimit;
         _kv = kv;
         _device = device;
@@ -49,9 +64,11 @@ internal sealed class FasterRecordStore : IRecordStore
         };
         var checkpointSettings = new CheckpointSettings { CheckpointDir = checkpointDir, RemoveOutdated = true };
         var buckets = Math.Max(1 << 10, options.IndexBuckets);
+        if (!BitOperations.IsPow2(buckets))
+            throw new ArgumentException($"the index bucket count must be a power of two, not {buckets}", nameof(options));
         var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.LockTable);
-        var store = new FasterRecordStore(kv, device, logger, options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue);
+        var store = new FasterRecordStore(kv, device, logger, options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue, buckets);
         if (!options.InMemory && HasCheckpoint(checkpointDir))
         {
             // FASTER would silently start empty if it found nothing; a folder with checkpoints that fail to load is an error.
@@ -63,6 +80,12 @@ internal sealed class FasterRecordStore : IRecordStore
 
     private static bool HasCheckpoint(string dir) =>
         Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any();
+
+    private const int MaxBucketStripes = 4096;
+
+    /// <summary>The stripe of the key's hash bucket (both counts are powers of two, the stripes no more than the buckets).</summary>
+    private Lock StripeOf(ref SpanByte key) =>
+        _bucketStripes[(int)((ulong)SpanByteComparer.StaticGetHashCode64(ref key) & (ulong)(_bucketStripes.Length - 1))];
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
 
@@ -97,8 +120,11 @@ internal sealed class FasterRecordStore : IRecordStore
         {
             var keySpan = SpanByte.FromPointer(k, key.Length);
             var valueSpan = SpanByte.FromPointer(v, value.Length);
-            var status = session.Upsert(ref keySpan, ref valueSpan);
-            if (status.IsPending) CompletePending(session);
+            lock (StripeOf(ref keySpan))
+            {
+                var status = session.Upsert(ref keySpan, ref valueSpan);
+                if (status.IsPending) CompletePending(session);
+            }
         }
     }
 
@@ -113,8 +139,12 @@ internal sealed class FasterRecordStore : IRecordStore
             var keySpan = SpanByte.FromPointer(k, key.Length);
             var input = new FasterInput { Initial = i, InitialLength = initial.Length, Updater = updater };
             var output = new FasterOutput { Destination = d, Capacity = afterImage.Length };
-            var status = session.RMW(ref keySpan, ref input, ref output);
-            if (status.IsPending) (status, output) = CompletePending(session);
+            Status status;
+            lock (StripeOf(ref keySpan))
+            {
+                status = session.RMW(ref keySpan, ref input, ref output);
+                if (status.IsPending) (status, output) = CompletePending(session);
+            }
             if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
             return output.Created ? UpdateOutcome.Created : UpdateOutcome.Updated;
         }
@@ -131,8 +161,11 @@ internal sealed class FasterRecordStore : IRecordStore
         fixed (byte* k = key)
         {
             var keySpan = SpanByte.FromPointer(k, key.Length);
-            var status = session.Delete(ref keySpan);
-            if (status.IsPending) CompletePending(session);
+            lock (StripeOf(ref keySpan))
+            {
+                var status = session.Delete(ref keySpan);
+                if (status.IsPending) CompletePending(session);
+            }
             return true;
         }
     }
