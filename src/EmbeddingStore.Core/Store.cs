@@ -91,16 +91,15 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
             _wal.CommitInBackground();
             return Task.CompletedTask;
         }));
-        // A checkpoint copies the log written since it was last flushed to the log file (at most the log's memory,
-        // and every 8th time the hash index), so it waits until the write-ahead log is as large as the store's log (and
-        // at least WalCheckpointBytes): its cost stays small against the writes it retires. (Waiting only for the log's
-        // memory would bound replay more tightly, but it made checkpoints run often under pushes to a store larger than
-        // its memory, which is when FASTER 2.6.5's snapshot flush can crash: docs/benchmarks.md.) It runs in a loop of
-        // its own: a checkpoint can take seconds when the disk is busy, and the flush above must keep its interval
-        // meanwhile (a default push is promised to reach the disk within it).
+        // A checkpoint copies the log written since it was last flushed to the log file, which is at most the log's
+        // memory (and every 8th time the hash index), so it waits until the write-ahead log is as large as that bound
+        // (and at least WalCheckpointBytes): its cost stays small against the writes it retires, and replay after a
+        // crash reads at most that much. It runs in a loop of its own: a checkpoint can take seconds when the disk is
+        // busy, and the flush above must keep its interval meanwhile (a default push is promised to reach the disk
+        // within it).
         _loops.Add(RunEvery(_options.WalFlushInterval, () =>
         {
-            var threshold = Math.Max(_options.WalCheckpointBytes, _records.LogBytes);
+            var threshold = Math.Max(_options.WalCheckpointBytes, Math.Min(_records.LogBytes, _options.MemoryBudgetBytes));
             return _wal.Bytes > threshold && _checkpointGate.CurrentCount > 0 ? CheckpointAsync(_stopping.Token) : Task.CompletedTask;
         }));
         _loops.Add(RunEvery(_options.CheckpointInterval, () => CheckpointAsync(_stopping.Token)));

@@ -22,10 +22,10 @@ public sealed record StoreOptions
     public TimeSpan WalFlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// A checkpoint is also taken when the write-ahead log grows past this or past the store's log, whichever is larger,
-    /// so replay after a crash stays proportional to the store's size and a checkpoint (a copy of the log written since
-    /// it was last flushed, at most the log's memory, and every 8th time the hash index) is not repeated for every few
-    /// hundred MB of pushes.
+    /// A checkpoint is also taken when the write-ahead log grows past this and past the smaller of the store's log and
+    /// its memory: a checkpoint (a copy of the log written since it was last flushed, at most the log's memory, and
+    /// every 8th time the hash index) is then not repeated for every few hundred MB of pushes, and replay after a crash
+    /// reads at most about that much.
     /// </summary>
     public long WalCheckpointBytes { get; init; } = 256L << 20;
 

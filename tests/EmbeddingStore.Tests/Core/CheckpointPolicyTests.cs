@@ -2,7 +2,10 @@ using EmbeddingStore.Core;
 
 namespace EmbeddingStore.Tests.Core;
 
-/// <summary>When the write-ahead log triggers a checkpoint: past the configured size and past the store's own log.</summary>
+/// <summary>
+/// When the write-ahead log triggers a checkpoint: past the configured size and past the smaller of the store's own log
+/// and its memory.
+/// </summary>
 public class CheckpointPolicyTests
 {
     /// <summary>
@@ -54,6 +57,26 @@ public class CheckpointPolicyTests
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (t.Store.WalBytes > storeLog / 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.True(t.Store.WalBytes <= storeLog / 2, $"no checkpoint: write-ahead log {t.Store.WalBytes} B, store log {t.Store.LogBytes} B");
+    }
+
+    [Fact]
+    public async Task WalCheckpoint_StoreLargerThanItsMemory_TriggeredOnceTheLogPassesTheMemory()
+    {
+        // A checkpoint copies at most the log's memory, so a store whose log is larger does not wait for the
+        // write-ahead log to reach the whole log's size (which would make replay after a crash as long).
+        const long memory = 1 << 20;
+        var (t, ids) = await OpenWithTableAndViewAsync(o => o with { MemoryBudgetBytes = memory, PageSizeBits = 16 });
+        await using var _ = t;
+        var storeLog = t.Store.LogBytes;
+        Assert.True(storeLog > 3 * memory, $"the store's log ({storeLog} B) should be well past its 1 MiB of memory");
+
+        // Push until the write-ahead log has just passed the memory (a third of the store's log), then stop: the next
+        // flush round must checkpoint and retire it.
+        while (t.Store.WalBytes <= memory)
+            await t.Store.PushAsync("v", PushKind.Delta, ids, new float[ids.Length * 32], false, false, CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (t.Store.WalBytes > memory / 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(t.Store.WalBytes <= memory / 2, $"no checkpoint: write-ahead log {t.Store.WalBytes} B, store log {t.Store.LogBytes} B");
     }
 
     [Fact]
