@@ -15,6 +15,7 @@ internal sealed class FasterRecordStore : IRecordStore
 {
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly IDevice _device;
+    private readonly ICheckpointManager _checkpoints;
     private readonly FasterFunctions _functions = new();
     private readonly ThreadLocal<Session> _sessions;
     private readonly ILogger _logger;
@@ -36,8 +37,10 @@ internal sealed class FasterRecordStore : IRecordStore
     /// </summary>
     private readonly Lock[] _bucketStripes;
 
-    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ILogger logger, long inMemoryLimit, long buckets)
+    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ICheckpointManager checkpoints, ILogger logger,
+        long inMemoryLimit, long buckets)
     {
+        _checkpoints = checkpoints;
         _bucketStripes = new Lock[(int)Math.Min(MaxBucketStripes, buckets)];
         for (var i = 0; i < _bucketStripes.Length; i++) _bucketStripes[i] = new Lock();
         _inMemoryLimit = inMemoryLimit;
@@ -54,7 +57,7 @@ internal sealed class FasterRecordStore : IRecordStore
         var checkpointDir = Path.Combine(options.DataDir, "checkpoints");
         IDevice device = options.InMemory
             ? new NullDevice()
-            : Devices.CreateLogDevice(Path.Combine(options.DataDir, "log", "hlog.log"), recoverDevice: true);
+            : DirectFileDevice.Create(Path.Combine(options.DataDir, "log", "hlog.log"), recover: true);
         var logSettings = new LogSettings
         {
             LogDevice = device,
@@ -62,13 +65,14 @@ internal sealed class FasterRecordStore : IRecordStore
             MemorySizeBits = memoryBits,
             SegmentSizeBits = 30,
         };
-        var checkpointSettings = new CheckpointSettings { CheckpointDir = checkpointDir, RemoveOutdated = true };
+        var checkpoints = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(), new DefaultCheckpointNamingScheme(Path.GetFullPath(checkpointDir)), removeOutdated: true);
+        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpoints, RemoveOutdated = true };
         var buckets = Math.Max(1 << 10, options.IndexBuckets);
         if (!BitOperations.IsPow2(buckets))
             throw new ArgumentException($"the index bucket count must be a power of two, not {buckets}", nameof(options));
         var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.LockTable);
-        var store = new FasterRecordStore(kv, device, logger, options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue, buckets);
+        var store = new FasterRecordStore(kv, device, checkpoints, logger, options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue, buckets);
         if (!options.InMemory && HasCheckpoint(checkpointDir))
         {
             // FASTER would silently start empty if it found nothing; a folder with checkpoints that fail to load is an error.
@@ -221,6 +225,7 @@ internal sealed class FasterRecordStore : IRecordStore
         foreach (var session in _sessions.Values) session.Dispose();
         _sessions.Dispose();
         _kv.Dispose();
+        _checkpoints.Dispose(); // given to FASTER, so FASTER does not dispose it
         _device.Dispose();
         return ValueTask.CompletedTask;
     }

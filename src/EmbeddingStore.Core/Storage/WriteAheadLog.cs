@@ -44,7 +44,7 @@ internal sealed class WriteAheadLog : IAsyncDisposable
         if (options.InMemory) return new WriteAheadLog(null, null, 0);
         var memoryBytes = MemoryBytesFor(options.MemoryBudgetBytes);
         var dir = Path.Combine(options.DataDir, "wal");
-        var device = Devices.CreateLogDevice(Path.Combine(dir, "wal.log"), recoverDevice: true);
+        var device = DirectFileDevice.Create(Path.Combine(dir, "wal.log"), recover: true);
         var log = new FasterLog(new FasterLogSettings
         {
             LogDevice = device,

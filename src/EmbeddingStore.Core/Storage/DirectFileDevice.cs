@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using FASTER.core;
+using Microsoft.Win32.SafeHandles;
+
+namespace EmbeddingStore.Core.Storage;
+
+/// <summary>
+/// A FASTER log device (one file per segment, <c>name.0</c>, <c>name.1</c>...) whose aligned writes and reads go
+/// straight between FASTER's buffers and the disk, without the page cache (Linux <c>O_DIRECT</c>), and are durable
+/// when they complete (<c>O_DSYNC</c>). FASTER's own device asks .NET for unbuffered, write-through files, but .NET
+/// has no unbuffered mode on Linux, so every byte of the write-ahead log and the store's log was copied into the
+/// page cache by the writing thread and then written back under <c>O_SYNC</c>: about 1 ms of CPU per MB here, which
+/// made the write-ahead log most of a push's cost (docs/benchmarks.md). Unaligned requests, and files on file
+/// systems without direct I/O (tmpfs), go through a buffered, synchronous handle instead; Linux keeps the two
+/// views of a file coherent. Requests run on the thread pool and report through FASTER's callback, as FASTER's
+/// own device does.
+/// </summary>
+internal sealed partial class DirectFileDevice : StorageDeviceBase
+{
+    /// <summary>Buffers, offsets and lengths aligned to this go direct; FASTER aligns its own to the device's sector size.</summary>
+    public const uint Alignment = 4096;
+
+    private sealed class Segment(SafeFileHandle buffered, SafeFileHandle? direct) : IDisposable
+    {
+        public SafeFileHandle Buffered { get; } = buffered;
+        public SafeFileHandle? Direct { get; } = direct;
+
+        public void Dispose()
+        {
+            Buffered.Dispose();
+            Direct?.Dispose();
+        }
+    }
+
+    private readonly ConcurrentDictionary<int, Lazy<Segment>> _segments = new();
+    private readonly int _directFlag;
+
+    /// <summary>Whether the last segment opened got a direct handle (false on file systems without direct I/O).</summary>
+    public bool DirectIo { get; private set; }
+
+    private DirectFileDevice(string filename, int directFlag, bool recover) : base(filename, Alignment, -1)
+    {
+        _directFlag = directFlag;
+        ThrottleLimit = 120;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(filename))!);
+        if (recover) RecoverSegmentRange();
+    }
+
+    /// <summary>
+    /// A device for the log file <paramref name="filename"/>: this one on Linux (x64, arm64), FASTER's own elsewhere.
+    /// <paramref name="recover"/> finds the segments an earlier run left, so FASTER can recover from them.
+    /// </summary>
+    public static IDevice Create(string filename, bool recover)
+    {
+        var flag = OperatingSystem.IsLinux() ? DirectFlagFor(RuntimeInformation.ProcessArchitecture) : 0;
+        return flag == 0
+            ? Devices.CreateLogDevice(filename, recoverDevice: recover)
+            : new DirectFileDevice(filename, flag, recover);
+    }
+
+    /// <summary>One that never opens a direct handle, as on a file system without direct I/O (tests).</summary>
+    internal static DirectFileDevice WithoutDirectIoForTests(string filename) => new(filename, directFlag: 0, recover: false);
+
+    /// <summary>Linux's O_DIRECT differs between architectures; 0 where it is not known here.</summary>
+    private static int DirectFlagFor(Architecture architecture) => architecture switch
+    {
+        Architecture.X64 => 0x4000,
+        Architecture.Arm64 => 0x10000,
+        _ => 0,
+    };
+
+    private const int OpenReadWrite = 0x2, OpenCreate = 0x40, OpenDataSync = 0x1000, OpenCloseOnExec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenFile(string path, int flags, int mode);
+
+    private Segment SegmentFor(int id) => _segments.GetOrAdd(id, i => new Lazy<Segment>(() => OpenSegment(i))).Value;
+
+    private Segment OpenSegment(int id)
+    {
+        var path = GetSegmentFilename(FileName, id);
+        var buffered = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.WriteThrough);
+        var fd = _directFlag == 0 ? -1 : OpenFile(path, OpenReadWrite | OpenCreate | OpenDataSync | OpenCloseOnExec | _directFlag, Convert.ToInt32("644", 8));
+        SafeFileHandle? direct = fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null;
+        DirectIo = direct is not null;
+        return new Segment(buffered, direct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="io"/> on the direct handle when the request is aligned, else (or when the direct request
+    /// fails, as on a device that wants a larger alignment) on the buffered one.
+    /// </summary>
+    private uint Transfer(int segmentId, nint buffer, ulong offset, uint length, Func<SafeFileHandle, uint> io)
+    {
+        var segment = SegmentFor(segmentId);
+        if (segment.Direct is { } direct && ((ulong)buffer | offset | length) % Alignment == 0)
+        {
+            try { return io(direct); }
+            catch (IOException) { }
+        }
+        return io(segment.Buffered);
+    }
+
+    public override unsafe void WriteAsync(nint sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
+        DeviceIOCompletionCallback callback, object context) =>
+        Run(() => Transfer(segmentId, sourceAddress, destinationAddress, numBytesToWrite, handle =>
+        {
+            RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)sourceAddress, (int)numBytesToWrite), (long)destinationAddress);
+            return numBytesToWrite;
+        }), callback, context);
+
+    public override unsafe void ReadAsync(int segmentId, ulong sourceAddress, nint destinationAddress, uint readLength,
+        DeviceIOCompletionCallback callback, object context) =>
+        Run(() => Transfer(segmentId, destinationAddress, sourceAddress, readLength, handle =>
+            (uint)RandomAccess.Read(handle, new Span<byte>((void*)destinationAddress, (int)readLength), (long)sourceAddress)),
+            callback, context);
+
+    /// <summary>Runs one request on the thread pool and reports it to FASTER: the bytes moved, or an error code.</summary>
+    private static void Run(Func<uint> io, DeviceIOCompletionCallback callback, object context) =>
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            uint error = 0, bytes = 0;
+            try { bytes = io(); }
+            catch (Exception e) { error = Math.Max(1u, (uint)e.HResult & 0xFFFF); }
+            callback(error, bytes, context);
+        }, null);
+
+    public override void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
+    {
+        RemoveSegment(segment);
+        callback(result);
+    }
+
+    public override void RemoveSegment(int segment)
+    {
+        if (_segments.TryRemove(segment, out var open) && open.IsValueCreated) open.Value.Dispose();
+        try { File.Delete(GetSegmentFilename(FileName, segment)); }
+        catch (IOException) { } // as FASTER's own device: a segment that cannot be deleted now is left behind
+    }
+
+    public override long GetFileSize(int segment) =>
+        segmentSize > 0 ? segmentSize : RandomAccess.GetLength(SegmentFor(segment).Buffered);
+
+    /// <summary>The range of segment files present (FASTER's own device does the same when asked to recover).</summary>
+    private void RecoverSegmentRange()
+    {
+        var file = new FileInfo(FileName);
+        if (file.Directory is not { Exists: true } directory) return;
+        var ids = directory.GetFiles(file.Name + ".*")
+            .Select(f => int.TryParse(f.Name[(file.Name.Length + 1)..], out var id) ? id : -1)
+            .Where(id => id >= 0)
+            .Order()
+            .ToList();
+        var previous = -1;
+        foreach (var id in ids)
+        {
+            if (id != previous + 1) startSegment = id;
+            else endSegment = id;
+            previous = id;
+        }
+    }
+
+    public override void Dispose()
+    {
+        foreach (var open in _segments.Values)
+            if (open.IsValueCreated) open.Value.Dispose();
+        _segments.Clear();
+    }
+}
+
+/// <summary>
+/// FASTER's checkpoint files (hash index, log snapshots, their metadata) on <see cref="DirectFileDevice"/>s: a snapshot
+/// copies up to the log's whole memory, which FASTER's own device would copy through the page cache as well.
+/// Listing and deleting are FASTER's own.
+/// </summary>
+internal sealed class DirectDeviceFactory : INamedDeviceFactory
+{
+    private readonly LocalStorageNamedDeviceFactory _files = new();
+    private string _baseName = "";
+
+    public void Initialize(string baseName)
+    {
+        _baseName = baseName;
+        _files.Initialize(baseName);
+    }
+
+    public IDevice Get(FileDescriptor fileInfo) =>
+        DirectFileDevice.Create(Path.Combine(_baseName, fileInfo.directoryName, fileInfo.fileName), recover: false);
+
+    public void Delete(FileDescriptor fileInfo) => _files.Delete(fileInfo);
+
+    public IEnumerable<FileDescriptor> ListContents(string path) => _files.ListContents(path);
+}
