@@ -65,14 +65,16 @@ internal sealed class FasterRecordStore : IRecordStore
             MemorySizeBits = memoryBits,
             SegmentSizeBits = 30,
         };
-        var checkpoints = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(), new DefaultCheckpointNamingScheme(Path.GetFullPath(checkpointDir)), removeOutdated: true);
-        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpoints, RemoveOutdated = true };
+        var checkpoints = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(),
+            new DefaultCheckpointNamingScheme(Path.GetFullPath(checkpointDir)), removeOutdated: true);
+        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpoints };
         var buckets = Math.Max(1 << 10, options.IndexBuckets);
         if (!BitOperations.IsPow2(buckets))
             throw new ArgumentException($"the index bucket count must be a power of two, not {buckets}", nameof(options));
         var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.LockTable);
-        var store = new FasterRecordStore(kv, device, checkpoints, logger, options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue, buckets);
+        var inMemoryLimit = options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue;
+        var store = new FasterRecordStore(kv, device, checkpoints, logger, inMemoryLimit, buckets);
         if (!options.InMemory && HasCheckpoint(checkpointDir))
         {
             // FASTER would silently start empty if it found nothing; a folder with checkpoints that fail to load is an error.
