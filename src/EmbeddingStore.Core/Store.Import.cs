@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using EmbeddingStore.Formats;
 using EmbeddingStore.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -120,11 +121,9 @@ public sealed partial class Store
             Keys.WriteRowKey(rowKey, entry.Space, id);
             _records.Upsert(rowKey, record.AsSpan(0, length));
             bytes += length + keyLength + TokenRecord.Length + Keys.RowKeyLength + 32;
-            foreach (var v in vector)
-            {
-                sum += v;
-                sumSquares += (double)v * v;
-            }
+            // Per row in float (vectorized; a row is at most MaxDim values), across rows in double.
+            sum += TensorPrimitives.Sum<float>(vector);
+            sumSquares += TensorPrimitives.SumOfSquares<float>(vector);
             rows++;
             // Reading the clock costs more than a row's parsing: look at it (and at cancellation) once per 1,024 rows.
             if ((rows & 1023) != 0) continue;

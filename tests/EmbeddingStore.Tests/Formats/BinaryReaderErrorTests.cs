@@ -67,6 +67,21 @@ public class BinaryReaderErrorTests
         Assert.Equal(problem, error.Problem);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(13)]   // inside a block of eight checked at once
+    [InlineData(295)]  // the last full block
+    [InlineData(299)]  // the tail after the blocks
+    public void NonFiniteValue_InA300dRow_FoundWhereverItIs(int index)
+    {
+        var values = Enumerable.Range(0, 300).Select(i => i / 300f).ToArray();
+        Assert.Null(EmbeddingStore.Formats.RowParsing.CheckFinite(values));
+        values[index] = float.NaN;
+        Assert.Equal($"value {index + 1} is NaN", EmbeddingStore.Formats.RowParsing.CheckFinite(values));
+        values[index] = float.NegativeInfinity;
+        Assert.Equal($"value {index + 1} is infinite", EmbeddingStore.Formats.RowParsing.CheckFinite(values));
+    }
+
     [Fact]
     public void InvalidUtf8Token_IsRefused()
     {
