@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using EmbeddingStore.Core.Storage;
 
 namespace EmbeddingStore.Core;
@@ -116,9 +117,12 @@ public sealed partial class Store
         if (values.Length != ids.Length * dim)
             throw new StoreException(StoreError.InvalidArgument,
                 $"values hold {values.Length} floats; {ids.Length} rows of dimension {dim} need {ids.Length * dim}");
-        for (var i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i]))
-                throw new StoreException(StoreError.InvalidArgument, $"value {i % dim} of row {ids[i / dim]} is {values[i]}: updates must be finite");
+        // One vectorized pass (the largest magnitude is NaN or infinite when any value is); the offender is looked up
+        // only when there is one.
+        if (values.Length > 0 && !float.IsFinite(TensorPrimitives.MaxMagnitude(values)))
+            for (var i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new StoreException(StoreError.InvalidArgument, $"value {i % dim} of row {ids[i / dim]} is {values[i]}: updates must be finite");
 
         var index = new Dictionary<long, int>();
         var distinct = new List<long>();

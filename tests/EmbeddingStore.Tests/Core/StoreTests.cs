@@ -147,6 +147,10 @@ public class StoreTests
         var nan = await Assert.ThrowsAsync<StoreException>(async () =>
             await t.Store.PushAsync("v", PushKind.Gradient, new long[] { good }, new float[] { 1, float.NaN, 0 }, false, false, default));
         Assert.Equal(StoreError.InvalidArgument, nan.Error);
+        Assert.Contains("value 1 of row", nan.Message);
+        var infinite = await Assert.ThrowsAsync<StoreException>(async () =>
+            await t.Store.PushAsync("v", PushKind.Gradient, new long[] { good }, new float[] { 1, 0, float.NegativeInfinity }, false, false, default));
+        Assert.Contains("value 2 of row", infinite.Message);
         var length = await Assert.ThrowsAsync<StoreException>(async () =>
             await t.Store.PushAsync("v", PushKind.Gradient, new long[] { good }, new float[] { 1, 2 }, false, false, default));
         Assert.Equal(StoreError.InvalidArgument, length.Error);
