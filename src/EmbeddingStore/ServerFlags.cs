@@ -28,7 +28,7 @@ internal sealed class ServerFlags
         Flag("--port", "TCP port", Defaults.Port, (o, v) => o with { Port = v });
         Flag("--data-dir", "Folder for the log, checkpoints and write-ahead log", Defaults.DataDir, (o, v) => o with { DataDir = v });
         Flag<string?>("--import-dir", "The only folder ImportFile reads from (default: DATA_DIR/import)", null, (o, v) => o with { ImportDir = v });
-        Flag("--memory-mb", "Memory for the in-memory part of the store's log (the write-ahead log's buffer takes an eighth of it more, 32 to 128 MiB)", Defaults.MemoryMb, (o, v) => o with { MemoryMb = v });
+        Flag("--memory-mb", "Memory for the in-memory part of the store's log, at least 16 (the write-ahead log's buffer takes an eighth of it more, 32 to 128 MiB)", Defaults.MemoryMb, (o, v) => o with { MemoryMb = v });
         Flag("--checkpoint-interval", "Seconds between checkpoints (0: only on request and at shutdown)", Defaults.CheckpointIntervalSeconds,
             (o, v) => o with { CheckpointIntervalSeconds = v });
         Flag("--wal-flush-ms", "Milliseconds within which a default push reaches disk", Defaults.WalFlushMs, (o, v) => o with { WalFlushMs = v });

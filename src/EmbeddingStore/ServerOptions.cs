@@ -36,6 +36,8 @@ public sealed record ServerOptions
 
     public static readonly string[] LogFormats = ["text", "json"];
 
+    public const int MinMemoryMb = 16;
+
     /// <summary>
     /// The address to bind: an IP literal, or "localhost" for the IPv4 loopback. Other host names are refused
     /// rather than resolved, because a name that resolves to several addresses would bind an arbitrary one.
@@ -67,6 +69,10 @@ public sealed record ServerOptions
         if (!TryParseHost(Host, out var address)) return $"host '{Host}' is not an IP address or 'localhost'";
         if ((TlsCert is null) != (TlsKey is null)) return "TLS needs both --tls-cert and --tls-key";
         if (!LogFormats.Contains(LogFormat)) return $"log format '{LogFormat}' is not one of {string.Join(", ", LogFormats)}";
+        // The log keeps at least four of its 4 MiB pages in memory; a smaller budget would silently become 16 MiB.
+        if (MemoryMb < MinMemoryMb) return $"--memory-mb {MemoryMb}: the store's log needs at least {MinMemoryMb} MiB of memory";
+        if (CheckpointIntervalSeconds < 0) return $"--checkpoint-interval {CheckpointIntervalSeconds}: seconds, 0 or more (0: only on request and at shutdown)";
+        if (WalFlushMs < 1) return $"--wal-flush-ms {WalFlushMs}: milliseconds, 1 or more";
         if (!IPAddress.IsLoopback(address) && !(UsesTls && KeyFile is not null) && !AllowInsecure)
             return $"refusing to listen on {Host} without both TLS (--tls-cert, --tls-key) and API keys (--key-file): " +
                    "anyone who can reach it could read and write every view. Pass --allow-insecure to do it anyway.";

@@ -71,6 +71,18 @@ public class ServerConfigTests
         Assert.Equal(refused, options.Problem()?.Contains("--allow-insecure") ?? false);
     }
 
+    [Theory]
+    [InlineData(8, 60, 100, "--memory-mb 8")]
+    [InlineData(-1, 60, 100, "--memory-mb -1")]
+    [InlineData(512, -5, 100, "--checkpoint-interval -5")]
+    [InlineData(512, 60, 0, "--wal-flush-ms 0")]
+    public void NumbersOutOfRange_RefusedWithTheFlagAndValue(int memoryMb, int checkpointSeconds, int walFlushMs, string named)
+    {
+        var options = new ServerOptions { MemoryMb = memoryMb, CheckpointIntervalSeconds = checkpointSeconds, WalFlushMs = walFlushMs };
+        Assert.StartsWith(named, options.Problem());
+        Assert.Null((options with { MemoryMb = 16, CheckpointIntervalSeconds = 0, WalFlushMs = 1 }).Problem());
+    }
+
     [Fact]
     public void CertificateWithoutKey_Refused() =>
         Assert.Contains("both --tls-cert and --tls-key", new ServerOptions { TlsCert = "c.pem" }.Problem());
