@@ -12,7 +12,7 @@ namespace EmbeddingStore.Core.Storage;
 /// has no unbuffered mode on Linux, so every byte of the write-ahead log and the store's log was copied into the
 /// page cache by the writing thread and then written back under <c>O_SYNC</c>: about 1 ms of CPU per MB here, which
 /// made the write-ahead log most of a push's cost (docs/benchmarks.md). Unaligned requests, and files on file
-/// systems without direct I/O (tmpfs), go through a buffered, synchronous handle instead; Linux keeps the two
+/// systems that refuse direct I/O, go through a buffered, synchronous handle instead; Linux keeps the two
 /// views of a file coherent. Requests run on the thread pool and report through FASTER's callback, as FASTER's
 /// own device does.
 /// </summary>
@@ -36,8 +36,8 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     private readonly ConcurrentDictionary<int, Lazy<Segment>> _segments = new();
     private readonly int _directFlag;
 
-    /// <summary>Whether the last segment opened got a direct handle (false on file systems without direct I/O).</summary>
-    public bool DirectIo { get; private set; }
+    /// <summary>Whether an open segment has a direct handle (false on file systems that refuse direct I/O).</summary>
+    public bool DirectIo => _segments.Values.Any(open => open.IsValueCreated && open.Value.Direct is not null);
 
     private DirectFileDevice(string filename, int directFlag, bool recover) : base(filename, Alignment, -1)
     {
@@ -71,6 +71,7 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     };
 
     private const int OpenReadWrite = 0x2, OpenCreate = 0x40, OpenDataSync = 0x1000, OpenCloseOnExec = 0x80000;
+    private const int ReadWriteForOwnerReadForOthers = 0x1A4; // 0644
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenFile(string path, int flags, int mode);
@@ -81,10 +82,9 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     {
         var path = GetSegmentFilename(FileName, id);
         var buffered = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.WriteThrough);
-        var fd = _directFlag == 0 ? -1 : OpenFile(path, OpenReadWrite | OpenCreate | OpenDataSync | OpenCloseOnExec | _directFlag, Convert.ToInt32("644", 8));
-        SafeFileHandle? direct = fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null;
-        DirectIo = direct is not null;
-        return new Segment(buffered, direct);
+        var fd = _directFlag == 0 ? -1 : OpenFile(path, OpenReadWrite | OpenCreate | OpenDataSync | OpenCloseOnExec | _directFlag,
+            ReadWriteForOwnerReadForOthers);
+        return new Segment(buffered, fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null);
     }
 
     /// <summary>
