@@ -40,10 +40,14 @@ public static class StoreCommands
 
     private static Command Checkpoint()
     {
-        var command = new Command("checkpoint", "take a checkpoint now and wait until it is on disk");
+        var compact = new Option<bool>("--compact")
+        {
+            Description = "compact the log first: drop records newer ones replaced and those of deleted tables and views, free their disk space",
+        };
+        var command = new Command("checkpoint", "take a checkpoint now and wait until it is on disk") { compact };
         command.SetAction((parsed, ct) => CliApp.Execute(parsed, ct, async (client, ct) =>
         {
-            var done = await client.CheckpointAsync(ct);
+            var done = await client.CheckpointAsync(parsed.GetValue(compact), ct);
             Output.Line($"checkpoint {done.Token} took {done.DurationMs} ms");
         }));
         return command;

@@ -54,6 +54,10 @@ public sealed partial class EmbeddingStoreClient
     }
 
     /// <summary>Takes a checkpoint and returns once it is on disk.</summary>
-    public async Task<CheckpointResponse> CheckpointAsync(CancellationToken cancellationToken = default) =>
-        await Admin.CheckpointAsync(new CheckpointRequest(), Unary(cancellationToken));
+    public Task<CheckpointResponse> CheckpointAsync(CancellationToken cancellationToken = default) =>
+        CheckpointAsync(compact: false, cancellationToken);
+
+    /// <summary>Takes a checkpoint, after compacting the store's log when <paramref name="compact"/> is set.</summary>
+    public async Task<CheckpointResponse> CheckpointAsync(bool compact, CancellationToken cancellationToken = default) =>
+        await Admin.CheckpointAsync(new CheckpointRequest { Compact = compact }, Unary(cancellationToken));
 }

@@ -71,6 +71,10 @@ public partial interface IEmbeddingStore
     Task ExportAsync(string view, Stream destination, bool binary, IProgress<ImportProgress>? progress,
         CancellationToken cancellationToken);
 
-    /// <summary>Takes a checkpoint and returns once it is on disk.</summary>
-    Task<CheckpointResult> CheckpointAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Takes a checkpoint and returns once it is on disk; with <paramref name="compact"/>, compacts the log first
+    /// (copies its live read-only records to the tail and drops superseded and deleted ones), which a checkpoint also
+    /// does on its own once at least half of the log's read-only part is superseded.
+    /// </summary>
+    Task<CheckpointResult> CheckpointAsync(bool compact, CancellationToken cancellationToken);
 }

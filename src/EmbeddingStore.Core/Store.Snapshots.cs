@@ -20,13 +20,21 @@ public sealed partial class Store
             // The space stays retired until the copy is complete, so a crash during the copy leaves only garbage.
             space = _catalog.NextSpace++;
             _catalog.Retired.Add(space);
+            _spacesBeingFilled.Add(space);
             SaveCatalogLocked();
         }
         CommitCatalog();
 
-        var copied = await Task.Run(() => CopyRows(chain, space, cancellationToken), cancellationToken);
+        (long Version, long Own, long Copies) copied;
+        try { copied = await Task.Run(() => CopyRows(chain, space, cancellationToken), cancellationToken); }
+        catch
+        {
+            lock (_catalogLock) _spacesBeingFilled.Remove(space);
+            throw;
+        }
         lock (_catalogLock)
         {
+            _spacesBeingFilled.Remove(space);
             if (_catalog.Views.ContainsKey(name)) throw new StoreException(StoreError.AlreadyExists, $"view '{name}' already exists");
             var source = chain.View;
             _catalog.Retired.Remove(space);

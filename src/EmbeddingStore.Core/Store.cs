@@ -47,6 +47,9 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     /// <summary>Bytes the store's log spans (what a checkpoint snapshots).</summary>
     internal long LogBytes => _records.LogBytes;
 
+    /// <summary>Whether the next checkpoint will compact the log (tests).</summary>
+    internal bool CompactionDueForTests => _records.CompactionDue;
+
     /// <summary>Opens the store in <see cref="StoreOptions.DataDir"/>: recovers the latest checkpoint, replays the write-ahead log.</summary>
     public static async Task<Store> OpenAsync(StoreOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
@@ -123,13 +126,18 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
-    public async Task<CheckpointResult> CheckpointAsync(CancellationToken cancellationToken)
+    public Task<CheckpointResult> CheckpointAsync(CancellationToken cancellationToken) => CheckpointAsync(compact: false, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Either way the checkpoint then frees the log file's segments before the log's begin.</remarks>
+    public async Task<CheckpointResult> CheckpointAsync(bool compact, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         await _checkpointGate.WaitAsync(cancellationToken);
         try
         {
             if (CheckpointStartingForTests is { } starting) await starting();
+            if (!_options.InMemory && (compact || _records.CompactionDue)) await CompactLockedAsync(cancellationToken);
             // Every log entry before this address belongs to a write applied before the checkpoint starts.
             var covered = _wal.TailAddress;
             lock (_catalogLock) SaveCatalogLocked();
@@ -142,6 +150,26 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         }
         finally { _checkpointGate.Release(); }
     }
+
+    /// <summary>
+    /// Compacts the log (under the checkpoint gate: the checkpoint that follows records the new begin and frees the
+    /// files). Deleted tables' and views' records are dropped; a snapshot's space, retired while it is being filled,
+    /// is kept.
+    /// </summary>
+    private async Task CompactLockedAsync(CancellationToken cancellationToken)
+    {
+        HashSet<int> dropped;
+        lock (_catalogLock) dropped = [.. _catalog.Retired.Except(_spacesBeingFilled)];
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var result = await Task.Run(() => _records.Compact(dropped.Contains, cancellationToken), cancellationToken);
+        _logger.LogInformation(
+            "Compacted the log in {Ms} ms: {Before} MiB -> {After} MiB, {Copied} live records ({CopiedMiB} MiB) copied, {Dropped} records of deleted tables and views dropped",
+            started.ElapsedMilliseconds, result.BytesBefore >> 20, result.BytesAfter >> 20, result.RecordsCopied, result.BytesCopied >> 20, result.RecordsDropped);
+        StoreMetrics.CompactionDuration.Record(started.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Retired spaces that a snapshot is still filling: not garbage yet (guarded by the catalog lock).</summary>
+    private readonly HashSet<int> _spacesBeingFilled = [];
 
     /// <summary>Tests hold a checkpoint here (after it has the checkpoint gate) to see what the store does meanwhile.</summary>
     internal Func<Task>? CheckpointStartingForTests { get; set; }

@@ -15,6 +15,9 @@ public static class StoreMetrics
     public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
         "embstore.checkpoint.duration", "s", "Time to take a checkpoint (FASTER snapshot, catalog, log truncation)");
 
+    public static readonly Histogram<double> CompactionDuration = Meter.CreateHistogram<double>(
+        "embstore.compaction.duration", "s", "Time to compact the log (copy its live read-only records to the tail)");
+
     public static readonly Counter<long> ImportRows = Meter.CreateCounter<long>(
         "embstore.import.rows", "{row}", "Rows read by imports, counted as they arrive");
 

@@ -12,6 +12,13 @@ public sealed record StoreOptions
     /// <summary>Log page size, a power of two.</summary>
     public int PageSizeBits { get; init; } = 22;
 
+    /// <summary>
+    /// Size of the log file's segments in a new data folder, as a power of two (default 64 MiB). A compaction frees disk
+    /// space a whole segment at a time. Fixed for the life of a data folder, which records it (FASTER finds addresses
+    /// in the files by it); folders written before it was recorded used 1 GiB.
+    /// </summary>
+    public int LogSegmentBits { get; init; } = 26;
+
     /// <summary>Number of hash buckets (a power of two); about one per expected record / 2.</summary>
     public long IndexBuckets { get; init; } = 1L << 20;
 

@@ -109,8 +109,8 @@ export const adminMethods = {
     return rows;
   },
 
-  /** Takes a checkpoint now; resolves once it is on disk. */
-  checkpoint() {
-    return this.unary(this.admin, 'Checkpoint', {});
+  /** Takes a checkpoint now; resolves once it is on disk. `{ compact: true }` compacts the store's log first. */
+  checkpoint({ compact = false } = {}) {
+    return this.unary(this.admin, 'Checkpoint', { compact });
   },
 };

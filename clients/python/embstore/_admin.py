@@ -96,6 +96,6 @@ class AdminMethods:
                 rows = chunk.rows_done
         return rows
 
-    def checkpoint(self):
-        """Takes a checkpoint now; returns once it is on disk."""
-        return self._admin.Checkpoint(pb.CheckpointRequest(), metadata=self._metadata)
+    def checkpoint(self, compact=False):
+        """Takes a checkpoint now; returns once it is on disk. ``compact=True`` compacts the store's log first."""
+        return self._admin.Checkpoint(pb.CheckpointRequest(compact=compact), metadata=self._metadata)

@@ -51,7 +51,11 @@ internal sealed unsafe class FasterFunctions : FunctionsBase<SpanByte, SpanByte,
     public override bool ConcurrentWriter(ref SpanByte key, ref FasterInput input, ref SpanByte src, ref SpanByte dst, ref FasterOutput output, ref UpsertInfo upsertInfo)
     {
         // Values are self-describing, so a longer destination keeps its length; a shorter one makes FASTER copy the record.
-        if (dst.Length < src.Length) return false;
+        if (dst.Length < src.Length)
+        {
+            NoteSuperseded(ref key, ref dst);
+            return false;
+        }
         src.AsSpan().CopyTo(dst.AsSpan());
         return true;
     }
@@ -84,6 +88,27 @@ internal sealed unsafe class FasterFunctions : FunctionsBase<SpanByte, SpanByte,
         CopyOut(ref newValue, ref output);
         return true;
     }
+
+    public override void PostCopyUpdater(ref SpanByte key, ref FasterInput input, ref SpanByte oldValue, ref SpanByte newValue, ref FasterOutput output, ref RMWInfo rmwInfo)
+        => NoteSuperseded(ref key, ref oldValue);
+
+    /// <summary>
+    /// Bytes of records that a newer record of the same key replaced since the count was last reset: an update of a
+    /// read-only record appends a changed copy, and the old one is garbage until a compaction drops it. (Records an
+    /// upsert or a delete replaces are not counted: FASTER does not show them to these callbacks.)
+    /// </summary>
+    public long SupersededBytes => Interlocked.Read(ref _supersededBytes);
+
+    private long _supersededBytes;
+
+    public void ResetSuperseded() => Interlocked.Exchange(ref _supersededBytes, 0);
+
+    private void NoteSuperseded(ref SpanByte key, ref SpanByte value) =>
+        Interlocked.Add(ref _supersededBytes, RecordHeaderBytes + Align8(key.TotalSize) + Align8(value.TotalSize));
+
+    private const int RecordHeaderBytes = 8;
+
+    private static long Align8(int bytes) => (bytes + 7) & ~7L;
 
     public override bool InPlaceUpdater(ref SpanByte key, ref FasterInput input, ref SpanByte value, ref FasterOutput output, ref RMWInfo rmwInfo)
     {

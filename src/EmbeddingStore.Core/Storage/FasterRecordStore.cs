@@ -38,8 +38,9 @@ internal sealed class FasterRecordStore : IRecordStore
     private readonly Lock[] _bucketStripes;
 
     private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ICheckpointManager checkpoints, ILogger logger,
-        long inMemoryLimit, long buckets)
+        long inMemoryLimit, long buckets, long segmentBytes)
     {
+        _segmentBytes = segmentBytes;
         _checkpoints = checkpoints;
         _bucketStripes = new Lock[(int)Math.Min(MaxBucketStripes, buckets)];
         for (var i = 0; i < _bucketStripes.Length; i++) _bucketStripes[i] = new Lock();
@@ -55,6 +56,7 @@ internal sealed class FasterRecordStore : IRecordStore
     {
         var memoryBits = Math.Max(options.PageSizeBits + 2, (int)Math.Floor(Math.Log2(Math.Max(1, options.MemoryBudgetBytes))));
         var checkpointDir = Path.Combine(options.DataDir, "checkpoints");
+        var segmentBits = options.InMemory ? options.LogSegmentBits : SegmentBitsOf(Path.Combine(options.DataDir, "log"), options.LogSegmentBits);
         IDevice device = options.InMemory
             ? new NullDevice()
             : DirectFileDevice.Create(Path.Combine(options.DataDir, "log", "hlog.log"), recover: true);
@@ -63,7 +65,7 @@ internal sealed class FasterRecordStore : IRecordStore
             LogDevice = device,
             PageSizeBits = options.PageSizeBits,
             MemorySizeBits = memoryBits,
-            SegmentSizeBits = 30,
+            SegmentSizeBits = segmentBits,
         };
         var checkpoints = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(),
             new DefaultCheckpointNamingScheme(Path.GetFullPath(checkpointDir)), removeOutdated: true);
@@ -74,7 +76,7 @@ internal sealed class FasterRecordStore : IRecordStore
         var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
             concurrencyControlMode: ConcurrencyControlMode.LockTable);
         var inMemoryLimit = options.InMemory ? (1L << memoryBits) * 3 / 4 : long.MaxValue;
-        var store = new FasterRecordStore(kv, device, checkpoints, logger, inMemoryLimit, buckets);
+        var store = new FasterRecordStore(kv, device, checkpoints, logger, inMemoryLimit, buckets, 1L << segmentBits);
         if (!options.InMemory && HasCheckpoint(checkpointDir))
         {
             // FASTER would silently start empty if it found nothing; a folder with checkpoints that fail to load is an error.
@@ -83,6 +85,33 @@ internal sealed class FasterRecordStore : IRecordStore
         }
         return store;
     }
+
+    /// <summary>
+    /// The log's segment size of the data folder: as recorded in it; 1 GiB for a folder written before it was recorded;
+    /// <paramref name="wanted"/> for a new folder, which then records it.
+    /// </summary>
+    private static int SegmentBitsOf(string logDir, int wanted)
+    {
+        Directory.CreateDirectory(logDir);
+        var file = Path.Combine(logDir, SegmentBitsFile);
+        var text = File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+        if (int.TryParse(text, out var recorded) && recorded is >= MinSegmentBits and <= MaxSegmentBits) return recorded;
+        if (Directory.EnumerateFiles(logDir, "hlog.log.*").Any())
+            return text is null
+                ? LegacySegmentBits
+                : throw new InvalidDataException($"{file}: '{text}' is not a log segment size (a power of two from {MinSegmentBits} to {MaxSegmentBits})");
+        // No log file yet, so nothing depends on the size: record the wanted one (durably, before any segment exists).
+        using (var stream = new FileStream(file, FileMode.Create, FileAccess.Write))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(wanted.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
+            stream.Flush(flushToDisk: true);
+        }
+        return wanted;
+    }
+
+    private const int MinSegmentBits = 20, MaxSegmentBits = 40;
+    private const string SegmentBitsFile = "segment-bits";
+    private const int LegacySegmentBits = 30;
 
     private static bool HasCheckpoint(string dir) =>
         Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any();
@@ -94,6 +123,76 @@ internal sealed class FasterRecordStore : IRecordStore
         _bucketStripes[(int)((ulong)SpanByteComparer.StaticGetHashCode64(ref key) & (ulong)(_bucketStripes.Length - 1))];
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
+
+    /// <summary>The log file is made of segments this large; a compaction frees disk space a whole segment at a time.</summary>
+    private readonly long _segmentBytes;
+
+    public bool CompactionDue =>
+        OnDisk && _functions.SupersededBytes >= Math.Max(_segmentBytes, (_kv.Log.SafeReadOnlyAddress - _kv.Log.BeginAddress) / 2);
+
+    public CompactionResult Compact(Func<int, bool> dropSpace, CancellationToken cancellationToken)
+    {
+        var begin = _kv.Log.BeginAddress;
+        var until = _kv.Log.SafeReadOnlyAddress;
+        if (!OnDisk || until <= begin) return new CompactionResult(LogBytes, LogBytes, 0, 0, 0);
+        var before = LogBytes;
+        _functions.ResetSuperseded();
+        var session = _sessions.Value!;
+        long copied = 0, copiedBytes = 0, dropped = 0;
+        using (var records = _kv.Log.Scan(begin, until))
+        {
+            // Nothing below `until` changes in place any more: an update there appends a copy at the tail. So a record
+            // is live exactly when the key's newest record is this one, and a copy of it is the same record further on.
+            while (records.GetNext(out var info))
+            {
+                if ((copied & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                if (info.Tombstone) continue;
+                ref var key = ref records.GetKey();
+                if (Keys.SpaceOf(key.AsReadOnlySpan()) is var space and >= 0 && dropSpace(space))
+                {
+                    dropped++;
+                    continue;
+                }
+                ref var value = ref records.GetValue();
+                lock (StripeOf(ref key))
+                {
+                    // Under the stripe no other write of this key runs, so the record stays the newest until it is copied.
+                    if (NewestAddress(session, ref key) != records.CurrentAddress) continue;
+                    var status = session.Upsert(ref key, ref value);
+                    if (status.IsPending) CompletePending(session);
+                }
+                copied++;
+                copiedBytes += records.NextAddress - records.CurrentAddress;
+            }
+            until = Math.Max(until, records.NextAddress);
+        }
+        // Reads below the new begin now find nothing: every live record there has its copy above it. The files keep the
+        // old records until the next checkpoint has recorded the new begin (CheckpointAsync removes them then).
+        _kv.Log.ShiftBeginAddress(until, truncateLog: false);
+        return new CompactionResult(before, LogBytes, copied, copiedBytes, dropped);
+    }
+
+    /// <summary>The log address of the key's newest record, or -1 when it has none or the newest is a deletion.</summary>
+    private static long NewestAddress(Session session, ref SpanByte key)
+    {
+        var input = default(FasterInput);
+        var output = default(FasterOutput); // no destination: the value is not copied
+        var options = default(ReadOptions);
+        var status = session.Read(ref key, ref input, ref output, ref options, out var metadata);
+        if (status.IsPending)
+        {
+            session.CompletePendingWithOutputs(out var outputs, wait: true);
+            using (outputs)
+            {
+                while (outputs.Next())
+                {
+                    status = outputs.Current.Status;
+                    metadata = outputs.Current.RecordMetadata;
+                }
+            }
+        }
+        return status.Found ? metadata.Address : -1;
+    }
 
     public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
@@ -198,6 +297,10 @@ internal sealed class FasterRecordStore : IRecordStore
             : await _kv.TakeHybridLogCheckpointAsync(CheckpointType.Snapshot, tryIncremental: false, cancellationToken);
         if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
         _checkpointsTaken++;
+        // The checkpoint holds the log's begin address: the segments wholly before it (left by a compaction) can go.
+        // Through the device, which waits until they are deleted (FASTER's Log.Truncate leaves that to whichever thread
+        // next leaves its epoch).
+        if (OnDisk) _device.TruncateUntilAddress(_kv.Log.BeginAddress);
         return token.ToString();
     }
 

@@ -42,4 +42,21 @@ internal interface IRecordStore : IAsyncDisposable
 
     /// <summary>Bytes the store's log spans (memory and disk).</summary>
     long LogBytes { get; }
+
+    /// <summary>
+    /// Whether enough of the log's read-only part is known to be superseded records (at least half of it, and at least
+    /// a segment of the log file) for a <see cref="Compact"/> to be worth its copying. Never for a store without a disk.
+    /// </summary>
+    bool CompactionDue { get; }
+
+    /// <summary>
+    /// Copies every live record of the log's read-only part to the log's tail, except those of the spaces
+    /// <paramref name="dropSpace"/> names, and moves the log's begin past that part: superseded records, deleted
+    /// records and the dropped spaces' records are gone. Safe beside concurrent reads and writes. The disk space is
+    /// freed by the next checkpoint, which records the new begin.
+    /// </summary>
+    CompactionResult Compact(Func<int, bool> dropSpace, CancellationToken cancellationToken);
 }
+
+/// <summary>What a compaction did: the log's span before and after, the live records it copied, the records it dropped with their space.</summary>
+internal sealed record CompactionResult(long BytesBefore, long BytesAfter, long RecordsCopied, long BytesCopied, long RecordsDropped);

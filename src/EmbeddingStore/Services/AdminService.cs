@@ -215,7 +215,7 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
 
     public override async Task<CheckpointResponse> Checkpoint(CheckpointRequest request, ServerCallContext context)
     {
-        var result = await host.Store.CheckpointAsync(context.CancellationToken);
+        var result = await host.Store.CheckpointAsync(request.Compact, context.CancellationToken);
         return new CheckpointResponse { Token = result.Token, DurationMs = (long)result.Duration.TotalMilliseconds };
     }
 }

@@ -47,6 +47,49 @@ public class CliAgainstStoreTests
     }
 
     [Fact]
+    public async Task CheckpointCompact_DeletedTablesDiskSpaceFreed_KeptTableReadsAfterRestart()
+    {
+        var server = await ServerProcess.StartAsync();
+        try
+        {
+            // Seven imports of an 11 MB table fill more than the first 64 MiB segment of the log file; six are deleted.
+            var glove = RepoPaths.SharedData("vectors", "glove-6b-100d-mr-sst2-trec.bin");
+            for (var i = 0; i < 7; i++)
+            {
+                var import = await CliRunner.EmbstoreAsync(server.Address, "import", glove, "--table", $"t{i}");
+                Assert.True(import.ExitCode == 0, import.StdOut + import.StdErr);
+            }
+            for (var i = 0; i < 6; i++)
+                Assert.Equal(0, (await CliRunner.EmbstoreAsync(server.Address, "table", "delete", $"t{i}")).ExitCode);
+            var logDir = Path.Combine(server.DataDir, "log");
+            Assert.True(File.Exists(Path.Combine(logDir, "hlog.log.0")));
+            var create = await CliRunner.EmbstoreAsync(server.Address, "view", "create", "v", "--table", "t6");
+            Assert.True(create.ExitCode == 0, create.StdOut + create.StdErr);
+            var before = await CliRunner.EmbstoreAsync(server.Address, "show", "v", "good", "--values", "3");
+
+            var compact = await CliRunner.EmbstoreAsync(server.Address, "checkpoint", "--compact");
+
+            Assert.True(compact.ExitCode == 0, compact.StdOut + compact.StdErr);
+            Assert.Contains("checkpoint", compact.StdOut);
+            Assert.Contains(server.Output, line => line.Contains("Compacted the log", StringComparison.Ordinal));
+            Assert.False(File.Exists(Path.Combine(logDir, "hlog.log.0")), "the first segment, all deleted tables, is still on disk");
+            Assert.Equal(before.StdOut, (await CliRunner.EmbstoreAsync(server.Address, "show", "v", "good", "--values", "3")).StdOut);
+
+            await server.StopAsync();
+            var stopped = server;
+            server = await ServerProcess.StartAsync(stopped.DataDir);
+            await stopped.DisposeAsync();
+            Assert.Equal(before.StdOut, (await CliRunner.EmbstoreAsync(server.Address, "show", "v", "good", "--values", "3")).StdOut);
+            Assert.DoesNotContain("t0", (await CliRunner.EmbstoreAsync(server.Address, "tables")).StdOut);
+        }
+        finally
+        {
+            server.DeleteData();
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Serve_StartsTheStore_CliTalksToIt()
     {
         await using var server = await ServerProcess.StartWithCliAsync();
