@@ -9,6 +9,7 @@ var output = new Option<string?>("--out") { Description = "Also write the markdo
 var subscribers = new Option<string?>("--subscribers") { Description = "Instead: push throughput with these numbers of subscribers attached, comma-separated (e.g. 0,1,16), for each --clients count of pushers" };
 var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
 var neighbours = new Option<int>("--neighbours") { Description = "Instead: time this many neighbour queries (p50/p99) on --vectors" };
+var compaction = new Option<int>("--compaction") { Description = "Instead: push every row of a 100k x 300 fine-tune view larger than memory this many times and show the log files on disk (log compaction)" };
 var peers = new Option<bool>("--peers") { Description = "Instead: compare the store with Redis, Garnet, a loopback TCP copy and gensim (scripts/bench.sh runs this)" };
 var redis = new Option<string?>("--redis") { Description = "With --peers: host:port of a Redis server (skipped when absent)" };
 var redisPid = new Option<int?>("--redis-pid") { Description = "With --peers: Redis's process id, to measure its CPU per row" };
@@ -21,7 +22,7 @@ var results = new Option<string>("--results") { Description = "With --peers: the
 var chart = new Option<string?>("--chart") { Description = "With --peers: the bar chart (PNG)" };
 var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback, and against its peers")
 {
-    vectors, seconds, clients, output, big, neighbours, subscribers, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports,
+    vectors, seconds, clients, output, big, compaction, neighbours, subscribers, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports,
     results, chart,
 };
 int[] Counts(string list) => [.. list.Split(',').Select(int.Parse)];
@@ -30,6 +31,7 @@ root.SetAction((parse, cancellationToken) =>
         parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!,
         parse.GetValue(importRows), !parse.GetValue(noImports), parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken)
     : parse.GetValue(big) > 0 ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
+    : parse.GetValue(compaction) > 0 ? CompactionBench.RunAsync(parse.GetValue(compaction), parse.GetValue(output), cancellationToken)
     : parse.GetValue(neighbours) > 0 ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
     : parse.GetValue(subscribers) is { } followers ? SubscriberBench.RunAsync(parse.GetValue(vectors)!, parse.GetValue(seconds),
         Counts(parse.GetValue(clients)!), Counts(followers), parse.GetValue(output), cancellationToken)

@@ -64,6 +64,7 @@ public sealed class StoreProcess : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var compactions = new Counter();
         foreach (var a in (string[])[server, "--port", port.ToString(), "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", memoryMb.ToString(), "--checkpoint-interval", "0", .. ExtraArguments])
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
@@ -76,6 +77,7 @@ public sealed class StoreProcess : IAsyncDisposable
             if (e.Data is null) return;
             log?.WriteLine(e.Data);
             if (e.Data.Contains("EmbeddingStore listening on")) listening.TrySetResult();
+            if (e.Data.Contains("Compacted the log")) Interlocked.Increment(ref compactions.Count);
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
         process.BeginOutputReadLine();
@@ -86,8 +88,15 @@ public sealed class StoreProcess : IAsyncDisposable
             log?.Dispose();
             throw new InvalidOperationException($"the store at {server} did not start");
         }
-        return new StoreProcess(process, port, log);
+        return new StoreProcess(process, port, log) { _compactions = compactions };
     }
+
+    private sealed class Counter { public int Count; }
+
+    private Counter _compactions = new();
+
+    /// <summary>Log compactions the server has reported so far.</summary>
+    public int Compactions => Volatile.Read(ref _compactions.Count);
 
     public async ValueTask DisposeAsync()
     {

@@ -63,6 +63,11 @@ internal sealed partial class Catalog
     public Dictionary<string, ViewEntry> Views { get; init; } = [];
     /// <summary>Spaces of deleted tables and views: their records are garbage, never read again.</summary>
     public List<int> Retired { get; init; } = [];
+    /// <summary>
+    /// Bytes of the log's records known to be superseded, as of the last checkpoint: what decides a compaction
+    /// (<see cref="Storage.IRecordStore.CompactionDue"/>) goes on counting from there after a restart.
+    /// </summary>
+    public long SupersededBytes { get; set; }
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -60,6 +60,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         var wal = WriteAheadLog.Open(options, logger);
         var recovery = Recovery.Run(records, wal);
         var store = new Store(records, wal, recovery.Catalog, recovery.Version, options, logger);
+        records.SupersededBytes = Math.Max(records.SupersededBytes, recovery.Catalog.SupersededBytes);
         store.DiscardUnfinishedImports();
         logger.LogInformation("Store opened in {Ms} ms: {Tables} tables, {Views} views, {Entries} log entries applied, version {Version}",
             started.ElapsedMilliseconds, recovery.Catalog.Tables.Count, recovery.Catalog.Views.Count, recovery.Replayed, recovery.Version);
@@ -130,17 +131,27 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     /// <inheritdoc/>
     /// <remarks>Either way the checkpoint then frees the log file's segments before the log's begin.</remarks>
-    public async Task<CheckpointResult> CheckpointAsync(bool compact, CancellationToken cancellationToken)
+    public Task<CheckpointResult> CheckpointAsync(bool compact, CancellationToken cancellationToken) =>
+        CheckpointAsync(compact ? Compaction.Now : Compaction.IfDue, cancellationToken);
+
+    private enum Compaction { IfDue, Now, Never }
+
+    private async Task<CheckpointResult> CheckpointAsync(Compaction compaction, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         await _checkpointGate.WaitAsync(cancellationToken);
         try
         {
             if (CheckpointStartingForTests is { } starting) await starting();
-            if (!_options.InMemory && (compact || _records.CompactionDue)) await CompactLockedAsync(cancellationToken);
+            if (!_options.InMemory && (compaction == Compaction.Now || (compaction == Compaction.IfDue && _records.CompactionDue)))
+                await CompactLockedAsync(cancellationToken);
             // Every log entry before this address belongs to a write applied before the checkpoint starts.
             var covered = _wal.TailAddress;
-            lock (_catalogLock) SaveCatalogLocked();
+            lock (_catalogLock)
+            {
+                _catalog.SupersededBytes = _records.SupersededBytes;
+                SaveCatalogLocked();
+            }
             var token = _options.InMemory ? "in-memory" : await _records.CheckpointAsync(cancellationToken);
             _wal.TruncateUntil(covered);
             await _wal.CommitAsync(cancellationToken);
@@ -210,7 +221,9 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         await Task.WhenAll(_loops);
-        try { await CheckpointAsync(CancellationToken.None); }
+        // No compaction on the way out: it can take minutes. The count that calls for it is saved with this checkpoint,
+        // so the next start's checkpoints run it.
+        try { await CheckpointAsync(Compaction.Never, CancellationToken.None); }
         catch (Exception e) { _logger.LogError(e, "Final checkpoint failed; the write-ahead log still holds every acknowledged write"); }
         await _wal.DisposeAsync();
         await _records.DisposeAsync();

@@ -97,11 +97,13 @@ internal sealed unsafe class FasterFunctions : FunctionsBase<SpanByte, SpanByte,
     /// read-only record appends a changed copy, and the old one is garbage until a compaction drops it. (Records an
     /// upsert or a delete replaces are not counted: FASTER does not show them to these callbacks.)
     /// </summary>
-    public long SupersededBytes => Interlocked.Read(ref _supersededBytes);
+    public long SupersededBytes
+    {
+        get => Interlocked.Read(ref _supersededBytes);
+        set => Interlocked.Exchange(ref _supersededBytes, value);
+    }
 
     private long _supersededBytes;
-
-    public void ResetSuperseded() => Interlocked.Exchange(ref _supersededBytes, 0);
 
     private void NoteSuperseded(ref SpanByte key, ref SpanByte value) =>
         Interlocked.Add(ref _supersededBytes, RecordHeaderBytes + Align8(key.TotalSize) + Align8(value.TotalSize));

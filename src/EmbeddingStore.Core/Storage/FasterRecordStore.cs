@@ -127,6 +127,12 @@ internal sealed class FasterRecordStore : IRecordStore
     /// <summary>The log file is made of segments this large; a compaction frees disk space a whole segment at a time.</summary>
     private readonly long _segmentBytes;
 
+    public long SupersededBytes
+    {
+        get => _functions.SupersededBytes;
+        set => _functions.SupersededBytes = value;
+    }
+
     public bool CompactionDue =>
         OnDisk && _functions.SupersededBytes >= Math.Max(_segmentBytes, (_kv.Log.SafeReadOnlyAddress - _kv.Log.BeginAddress) / 2);
 
@@ -136,7 +142,7 @@ internal sealed class FasterRecordStore : IRecordStore
         var until = _kv.Log.SafeReadOnlyAddress;
         if (!OnDisk || until <= begin) return new CompactionResult(LogBytes, LogBytes, 0, 0, 0);
         var before = LogBytes;
-        _functions.ResetSuperseded();
+        _functions.SupersededBytes = 0;
         var session = _sessions.Value!;
         long copied = 0, copiedBytes = 0, dropped = 0;
         using (var records = _kv.Log.Scan(begin, until))

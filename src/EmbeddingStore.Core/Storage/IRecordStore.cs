@@ -43,6 +43,9 @@ internal interface IRecordStore : IAsyncDisposable
     /// <summary>Bytes the store's log spans (memory and disk).</summary>
     long LogBytes { get; }
 
+    /// <summary>Bytes of records that newer records of their key replaced since the last compaction (an estimate).</summary>
+    long SupersededBytes { get; set; }
+
     /// <summary>
     /// Whether enough of the log's read-only part is known to be superseded records (at least half of it, and at least
     /// a segment of the log file) for a <see cref="Compact"/> to be worth its copying. Never for a store without a disk.

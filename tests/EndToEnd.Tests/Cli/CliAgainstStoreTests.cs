@@ -79,7 +79,10 @@ public class CliAgainstStoreTests
             var stopped = server;
             server = await ServerProcess.StartAsync(stopped.DataDir);
             await stopped.DisposeAsync();
-            Assert.Equal(before.StdOut, (await CliRunner.EmbstoreAsync(server.Address, "show", "v", "good", "--values", "3")).StdOut);
+            using (var client = new EmbeddingStore.Client.EmbeddingStoreClient(server.Address))
+                await client.WaitForServingAsync(TimeSpan.FromSeconds(60)); // it listens while it recovers
+            var after = await CliRunner.EmbstoreAsync(server.Address, "show", "v", "good", "--values", "3");
+            Assert.True(before.StdOut == after.StdOut, $"after a restart: {after.StdOut}{after.StdErr}\nserver:\n{string.Join('\n', server.Output.TakeLast(30))}");
             Assert.DoesNotContain("t0", (await CliRunner.EmbstoreAsync(server.Address, "tables")).StdOut);
         }
         finally
