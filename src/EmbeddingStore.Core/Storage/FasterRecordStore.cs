@@ -145,6 +145,7 @@ internal sealed class FasterRecordStore : IRecordStore
         _functions.SupersededBytes = 0;
         var session = _sessions.Value!;
         long copied = 0, copiedBytes = 0, dropped = 0;
+        var buffer = new byte[4096];
         using (var records = _kv.Log.Scan(begin, until))
         {
             // Nothing below `until` changes in place any more: an update there appends a copy at the tail. So a record
@@ -163,7 +164,7 @@ internal sealed class FasterRecordStore : IRecordStore
                 lock (StripeOf(ref key))
                 {
                     // Under the stripe no other write of this key runs, so the record stays the newest until it is copied.
-                    if (NewestAddress(session, ref key) != records.CurrentAddress) continue;
+                    if (!IsNewest(session, ref key, records.CurrentAddress, value.AsReadOnlySpan(), ref buffer)) continue;
                     var status = session.Upsert(ref key, ref value);
                     if (status.IsPending) CompletePending(session);
                 }
@@ -178,27 +179,48 @@ internal sealed class FasterRecordStore : IRecordStore
         return new CompactionResult(before, LogBytes, copied, copiedBytes, dropped);
     }
 
-    /// <summary>The log address of the key's newest record, or -1 when it has none or the newest is a deletion.</summary>
-    private static long NewestAddress(Session session, ref SpanByte key)
+    /// <summary>
+    /// Whether the record at <paramref name="address"/>, holding <paramref name="value"/>, is its key's newest, or
+    /// as good as (its bytes are the newest's: a copy of it changes nothing). First a read that stops above the
+    /// record, which answers from memory alone in the common cases: the hash entry's newest record is no newer than
+    /// it (nothing newer of the key can exist: a newer record would head the entry's chain), or a newer record of the
+    /// key is in memory. When the chain goes on on disk, FASTER does not report which record a read found, so the
+    /// newest value is read whole and compared.
+    /// </summary>
+    private static unsafe bool IsNewest(Session session, ref SpanByte key, long address, ReadOnlySpan<byte> value, ref byte[] buffer)
     {
         var input = default(FasterInput);
-        var output = default(FasterOutput); // no destination: the value is not copied
-        var options = default(ReadOptions);
-        var status = session.Read(ref key, ref input, ref output, ref options, out var metadata);
-        if (status.IsPending)
+        var probe = default(FasterOutput); // no destination: the value is not copied
+        var above = StopAbove(address);
+        var status = session.Read(ref key, ref input, ref probe, ref above, out var metadata);
+        if (!status.IsPending)
         {
-            session.CompletePendingWithOutputs(out var outputs, wait: true);
-            using (outputs)
-            {
-                while (outputs.Next())
-                {
-                    status = outputs.Current.Status;
-                    metadata = outputs.Current.RecordMetadata;
-                }
-            }
+            if (status.Found) return metadata.Address == address;
+            return metadata.Address == 0; // else a deletion of the key newer than the record
         }
-        return status.Found ? metadata.Address : -1;
+        session.CompletePending(wait: true);
+        if (buffer.Length < value.Length) buffer = new byte[value.Length * 2];
+        fixed (byte* d = buffer)
+        {
+            var output = new FasterOutput { Destination = d, Capacity = buffer.Length };
+            var options = default(ReadOptions);
+            status = session.Read(ref key, ref input, ref output, ref options, out _);
+            if (status.IsPending) (status, output) = CompletePending(session);
+            return status.Found && output.Length == value.Length && buffer.AsSpan(0, value.Length).SequenceEqual(value);
+        }
     }
+
+    /// <summary>Read options whose chain walk stops at records no newer than <paramref name="address"/> (FASTER 2.6.5 sets it internally only).</summary>
+    private static ReadOptions StopAbove(long address)
+    {
+        object options = default(ReadOptions);
+        StopAddressProperty.SetValue(options, address + 1);
+        return (ReadOptions)options;
+    }
+
+    private static readonly System.Reflection.PropertyInfo StopAddressProperty =
+        typeof(ReadOptions).GetProperty(nameof(ReadOptions.StopAddress))
+        ?? throw new MissingMemberException(nameof(ReadOptions), nameof(ReadOptions.StopAddress));
 
     public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
