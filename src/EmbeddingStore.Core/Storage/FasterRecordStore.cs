@@ -181,31 +181,35 @@ internal sealed class FasterRecordStore : IRecordStore
 
     /// <summary>
     /// Whether the record at <paramref name="address"/>, holding <paramref name="value"/>, is its key's newest, or
-    /// as good as (its bytes are the newest's: a copy of it changes nothing). First a read that stops above the
+    /// as good as (its bytes are the newest's: a copy of it changes nothing). Asked of a read that stops above the
     /// record, which answers from memory alone in the common cases: the hash entry's newest record is no newer than
     /// it (nothing newer of the key can exist: a newer record would head the entry's chain), or a newer record of the
-    /// key is in memory. When the chain goes on on disk, FASTER does not report which record a read found, so the
-    /// newest value is read whole and compared.
+    /// key is in memory. When the chain goes on on disk, FASTER does not report which record the read found, so
+    /// the value it found (the record itself, or a newer one) is compared; finding none there may also mean a newer
+    /// deletion, so a full read settles that case.
     /// </summary>
     private static unsafe bool IsNewest(Session session, ref SpanByte key, long address, ReadOnlySpan<byte> value, ref byte[] buffer)
     {
-        var input = default(FasterInput);
-        var probe = default(FasterOutput); // no destination: the value is not copied
-        var above = StopAbove(address);
-        var status = session.Read(ref key, ref input, ref probe, ref above, out var metadata);
-        if (!status.IsPending)
-        {
-            if (status.Found) return metadata.Address == address;
-            return metadata.Address == 0; // else a deletion of the key newer than the record
-        }
-        session.CompletePending(wait: true);
         if (buffer.Length < value.Length) buffer = new byte[value.Length * 2];
         fixed (byte* d = buffer)
         {
+            var input = default(FasterInput);
             var output = new FasterOutput { Destination = d, Capacity = buffer.Length };
-            var options = default(ReadOptions);
-            status = session.Read(ref key, ref input, ref output, ref options, out _);
-            if (status.IsPending) (status, output) = CompletePending(session);
+            var above = StopAbove(address);
+            var status = session.Read(ref key, ref input, ref output, ref above, out var metadata);
+            if (!status.IsPending)
+            {
+                if (status.Found) return metadata.Address == address;
+                return metadata.Address == 0; // else a deletion of the key newer than the record
+            }
+            (status, output) = CompletePending(session);
+            if (status.NotFound)
+            {
+                output = new FasterOutput { Destination = d, Capacity = buffer.Length };
+                var options = default(ReadOptions);
+                status = session.Read(ref key, ref input, ref output, ref options, out _);
+                if (status.IsPending) (status, output) = CompletePending(session);
+            }
             return status.Found && output.Length == value.Length && buffer.AsSpan(0, value.Length).SequenceEqual(value);
         }
     }
