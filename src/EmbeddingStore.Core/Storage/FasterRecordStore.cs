@@ -144,7 +144,7 @@ internal sealed class FasterRecordStore : IRecordStore
         var before = LogBytes;
         _functions.SupersededBytes = 0;
         var session = _sessions.Value!;
-        long copied = 0, copiedBytes = 0, dropped = 0;
+        long scanned = 0, copied = 0, copiedBytes = 0, dropped = 0;
         var buffer = new byte[4096];
         using (var records = _kv.Log.Scan(begin, until))
         {
@@ -152,7 +152,7 @@ internal sealed class FasterRecordStore : IRecordStore
             // is live exactly when the key's newest record is this one, and a copy of it is the same record further on.
             while (records.GetNext(out var info))
             {
-                if ((copied & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                if ((++scanned & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
                 if (info.Tombstone) continue;
                 ref var key = ref records.GetKey();
                 if (Keys.SpaceOf(key.AsReadOnlySpan()) is var space and >= 0 && dropSpace(space))
