@@ -30,6 +30,21 @@ test('apiKey: every call sends authorization Bearer', async (t) => {
   assert.deepEqual(seen, ['Bearer s3cret']);
 });
 
+test('checkpoint: { compact: true } is sent in the request', async (t) => {
+  const seen = [];
+  const address = await fakeServer(t, api.Admin, {
+    Checkpoint(call, callback) {
+      seen.push(call.request.compact);
+      callback(null, { token: 't', durationMs: '1' });
+    },
+  });
+  const store = new Client(`http://${address}`, { timeoutMs: 10000 });
+  t.after(() => store.close());
+  await store.checkpoint();
+  await store.checkpoint({ compact: true });
+  assert.deepEqual(seen, [false, true]);
+});
+
 test('subscribe: batches become changes with Float32Array vectors and BigInt versions', async (t) => {
   const address = await fakeServer(t, api.Rows, {
     Subscribe(call) {

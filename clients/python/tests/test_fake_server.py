@@ -23,6 +23,10 @@ class RecordingAdmin(pb_grpc.AdminServicer):
         self.metadata = dict(context.invocation_metadata())
         return pb.ListTablesResponse(tables=[pb.TableInfo(name="t", dim=3)])
 
+    def Checkpoint(self, request, context):
+        self.compact = request.compact
+        return pb.CheckpointResponse(token="t", duration_ms=1)
+
 
 class FakeRows(pb_grpc.RowsServicer):
     """Subscribe sends one batch, then ends (view "v") or stays open like a live subscription."""
@@ -46,6 +50,14 @@ def serve(test, add, servicer):
 
 
 class FakeServerTests(unittest.TestCase):
+    def test_checkpoint_Compact_SentInTheRequest(self):
+        admin = RecordingAdmin()
+        with Client(serve(self, pb_grpc.add_AdminServicer_to_server, admin)) as store:
+            store.checkpoint()
+            self.assertFalse(admin.compact)
+            store.checkpoint(compact=True)
+            self.assertTrue(admin.compact)
+
     def test_subscribe_Batch_ChangeWithNumpyVectors(self):
         with Client(serve(self, pb_grpc.add_RowsServicer_to_server, FakeRows())) as store:
             changes = list(store.subscribe("v"))
