@@ -136,6 +136,9 @@ internal sealed class FasterRecordStore : IRecordStore
     public bool CompactionDue =>
         OnDisk && _functions.SupersededBytes >= Math.Max(_segmentBytes, (_kv.Log.SafeReadOnlyAddress - _kv.Log.BeginAddress) / 2);
 
+    /// <summary>At most this many keys are noted by a compaction's first pass (about 40 MB); the others are read.</summary>
+    private const int MaxKeysNotedPerCompaction = 1 << 20;
+
     public CompactionResult Compact(Func<int, bool> dropSpace, CancellationToken cancellationToken)
     {
         var begin = _kv.Log.BeginAddress;
@@ -146,6 +149,16 @@ internal sealed class FasterRecordStore : IRecordStore
         var session = _sessions.Value!;
         long scanned = 0, copied = 0, copiedBytes = 0, dropped = 0;
         var buffer = new byte[4096];
+        // A first pass notes each key's newest record in the part, so records superseded within it need no read.
+        var newest = new NewestInScan(MaxKeysNotedPerCompaction);
+        using (var records = _kv.Log.Scan(begin, until))
+        {
+            while (records.GetNext(out _))
+            {
+                if ((++scanned & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                newest.Note(ref records.GetKey(), records.CurrentAddress);
+            }
+        }
         using (var records = _kv.Log.Scan(begin, until))
         {
             // Nothing below `until` changes in place any more: an update there appends a copy at the tail. So a record
@@ -160,6 +173,7 @@ internal sealed class FasterRecordStore : IRecordStore
                     dropped++;
                     continue;
                 }
+                if (newest.HasNewer(ref key, records.CurrentAddress)) continue;
                 ref var value = ref records.GetValue();
                 lock (StripeOf(ref key))
                 {
