@@ -172,6 +172,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         HashSet<int> dropped;
         lock (_catalogLock) dropped = [.. _catalog.Retired.Except(_spacesBeingFilled)];
         var started = System.Diagnostics.Stopwatch.StartNew();
+        _logger.LogInformation("Compacting the log ({MiB} MiB)", _records.LogBytes >> 20);
         var result = await Task.Run(() => _records.Compact(dropped.Contains, cancellationToken), cancellationToken);
         _logger.LogInformation(
             "Compacted the log in {Ms} ms: {Before} MiB -> {After} MiB, {Copied} live records ({CopiedMiB} MiB) copied, {Dropped} records of deleted tables and views dropped",

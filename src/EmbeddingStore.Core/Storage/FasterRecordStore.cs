@@ -190,6 +190,7 @@ internal sealed class FasterRecordStore : IRecordStore
         // Reads below the new begin now find nothing: every live record there has its copy above it. The files keep the
         // old records until the next checkpoint has recorded the new begin (CheckpointAsync removes them then).
         _kv.Log.ShiftBeginAddress(until, truncateLog: false);
+        _compactedSinceFullCheckpoint = true;
         return new CompactionResult(before, LogBytes, copied, copiedBytes, dropped);
     }
 
@@ -330,6 +331,13 @@ internal sealed class FasterRecordStore : IRecordStore
 
     private int _checkpointsTaken;
 
+    /// <summary>
+    /// A compaction moved the log's begin since the last full checkpoint. The next checkpoint must then be full: recovery
+    /// from a log-only snapshot starts from the last index checkpoint, and one taken before the compaction lost rows
+    /// (found by killing the server after a compaction and a log-only checkpoint, `CompactionProcessTests`).
+    /// </summary>
+    private bool _compactedSinceFullCheckpoint;
+
     public async Task<string> CheckpointAsync(CancellationToken cancellationToken)
     {
         // Snapshot checkpoints leave the log mutable, so training keeps updating rows in place afterwards.
@@ -337,12 +345,13 @@ internal sealed class FasterRecordStore : IRecordStore
         // between full ones. Not FASTER's incremental snapshots (only the records changed since the last one): in
         // FASTER 2.6.5 their delta flush read log pages that were being evicted and crashed the process with an
         // access violation when pushes outgrew the log's memory during a checkpoint (CheckpointUnderLoadTests).
-        var full = _checkpointsTaken % FullCheckpointEvery == 0;
+        var full = _compactedSinceFullCheckpoint || _checkpointsTaken % FullCheckpointEvery == 0;
         var (ok, token) = full
             ? await _kv.TakeFullCheckpointAsync(CheckpointType.Snapshot, cancellationToken)
             : await _kv.TakeHybridLogCheckpointAsync(CheckpointType.Snapshot, tryIncremental: false, cancellationToken);
         if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
         _checkpointsTaken++;
+        if (full) _compactedSinceFullCheckpoint = false;
         // The checkpoint holds the log's begin address: the segments wholly before it (left by a compaction) can go.
         // Through the device, which waits until they are deleted (FASTER's Log.Truncate leaves that to whichever thread
         // next leaves its epoch).
