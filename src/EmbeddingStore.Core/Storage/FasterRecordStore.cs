@@ -133,8 +133,16 @@ internal sealed class FasterRecordStore : IRecordStore
         set => _functions.SupersededBytes = value;
     }
 
-    public bool CompactionDue =>
-        OnDisk && _functions.SupersededBytes >= Math.Max(_segmentBytes, (_kv.Log.SafeReadOnlyAddress - _kv.Log.BeginAddress) / 2);
+    public bool CompactionDue
+    {
+        get
+        {
+            // A read-only part under two segments could free at most one; under heavy pushes the updates made while a
+            // compaction runs would otherwise call for another one at once, for nothing.
+            var readOnly = _kv.Log.SafeReadOnlyAddress - _kv.Log.BeginAddress;
+            return OnDisk && readOnly >= 2 * _segmentBytes && _functions.SupersededBytes >= Math.Max(_segmentBytes, readOnly / 2);
+        }
+    }
 
     /// <summary>At most this many keys are noted by a compaction's first pass (about 40 MB); the others are read.</summary>
     private const int MaxKeysNotedPerCompaction = 1 << 20;

@@ -48,7 +48,8 @@ internal interface IRecordStore : IAsyncDisposable
 
     /// <summary>
     /// Whether enough of the log's read-only part is known to be superseded records (at least half of it, and at least
-    /// a segment of the log file) for a <see cref="Compact"/> to be worth its copying. Never for a store without a disk.
+    /// a segment of the log file, in a part of at least two segments) for a <see cref="Compact"/> to be worth its
+    /// copying. Never for a store without a disk.
     /// </summary>
     bool CompactionDue { get; }
 
