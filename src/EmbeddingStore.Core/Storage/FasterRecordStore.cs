@@ -226,14 +226,8 @@ internal sealed class FasterRecordStore : IRecordStore
                 return metadata.Address == 0; // else a deletion of the key newer than the record
             }
             (status, output) = CompletePending(session);
-            if (status.NotFound)
-            {
-                output = new FasterOutput { Destination = d, Capacity = buffer.Length };
-                var options = default(ReadOptions);
-                status = session.Read(ref key, ref input, ref output, ref options, out _);
-                if (status.IsPending) (status, output) = CompletePending(session);
-            }
-            return status.Found && output.Length == value.Length && buffer.AsSpan(0, value.Length).SequenceEqual(value);
+            var length = status.Found ? output.Length : ReadValue(session, ref key, buffer);
+            return length == value.Length && buffer.AsSpan(0, length).SequenceEqual(value);
         }
     }
 
@@ -251,14 +245,21 @@ internal sealed class FasterRecordStore : IRecordStore
 
     public unsafe int Read(ReadOnlySpan<byte> key, Span<byte> destination)
     {
-        var session = _sessions.Value!;
         fixed (byte* k = key)
-        fixed (byte* d = destination)
         {
             var keySpan = SpanByte.FromPointer(k, key.Length);
+            return ReadValue(_sessions.Value!, ref keySpan, destination);
+        }
+    }
+
+    /// <summary>Copies the key's newest value into <paramref name="destination"/> (as much as fits); its stored length, or -1.</summary>
+    private static unsafe int ReadValue(Session session, ref SpanByte key, Span<byte> destination)
+    {
+        fixed (byte* d = destination)
+        {
             var input = default(FasterInput);
             var output = new FasterOutput { Destination = d, Capacity = destination.Length };
-            var status = session.Read(ref keySpan, ref input, ref output);
+            var status = session.Read(ref key, ref input, ref output);
             if (status.IsPending) (status, output) = CompletePending(session);
             return status.Found ? output.Length : -1;
         }
