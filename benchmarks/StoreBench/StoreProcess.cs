@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace StoreBench;
 
@@ -64,7 +65,7 @@ public sealed class StoreProcess : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        var compactions = new Counter();
+        var compactions = new StrongBox<int>();
         foreach (var a in (string[])[server, "--port", port.ToString(), "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", memoryMb.ToString(), "--checkpoint-interval", "0", .. ExtraArguments])
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
@@ -77,7 +78,7 @@ public sealed class StoreProcess : IAsyncDisposable
             if (e.Data is null) return;
             log?.WriteLine(e.Data);
             if (e.Data.Contains("EmbeddingStore listening on")) listening.TrySetResult();
-            if (e.Data.Contains("Compacted the log")) Interlocked.Increment(ref compactions.Count);
+            if (e.Data.Contains("Compacted the log")) Interlocked.Increment(ref compactions.Value);
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.WriteLine(e.Data); };
         process.BeginOutputReadLine();
@@ -91,12 +92,10 @@ public sealed class StoreProcess : IAsyncDisposable
         return new StoreProcess(process, port, log) { _compactions = compactions };
     }
 
-    private sealed class Counter { public int Count; }
-
-    private Counter _compactions = new();
+    private StrongBox<int> _compactions = new();
 
     /// <summary>Log compactions the server has reported so far.</summary>
-    public int Compactions => Volatile.Read(ref _compactions.Count);
+    public int Compactions => Volatile.Read(ref _compactions.Value);
 
     public async ValueTask DisposeAsync()
     {
