@@ -32,6 +32,41 @@ public sealed partial class EmbeddingStoreClient
         return [.. response.Rows];
     }
 
+    /// <summary>
+    /// Reads rows by id through <paramref name="cache"/>'s view: rows the cache keeps are copied from it, the others
+    /// are pulled in one call (none when every row is kept), and those the store marks immutable are kept for next time.
+    /// <paramref name="destination"/> must hold exactly <c>ids.Length * dim</c> floats.
+    /// </summary>
+    /// <returns>Per-row metadata, in request order.</returns>
+    /// <exception cref="RpcException">NOT_FOUND: unknown view or row id (among the rows not kept).</exception>
+    public async Task<RowMeta[]> PullAsync(ImmutableRowCache cache, ReadOnlyMemory<long> ids, Memory<float> destination,
+        CancellationToken cancellationToken = default)
+    {
+        if (ids.Length == 0) return await PullAsync(cache.View, ids, destination, cancellationToken);
+        if (destination.Length % ids.Length != 0)
+            throw new InvalidOperationException($"destination holds {destination.Length} floats, not a whole number of rows for {ids.Length} ids");
+        var dim = destination.Length / ids.Length;
+        var meta = new RowMeta[ids.Length];
+        var missing = new List<int>();
+        for (var i = 0; i < ids.Length; i++)
+            if (!cache.TryGet(ids.Span[i], destination.Span.Slice(i * dim, dim), out meta[i])) missing.Add(i);
+        cache.Tally(ids.Length - missing.Count, missing.Count);
+        if (missing.Count == 0) return meta;
+
+        var missingIds = new long[missing.Count];
+        for (var j = 0; j < missing.Count; j++) missingIds[j] = ids.Span[missing[j]];
+        var pulled = new float[missing.Count * dim];
+        var pulledMeta = await PullAsync(cache.View, missingIds, pulled, cancellationToken);
+        for (var j = 0; j < missing.Count; j++)
+        {
+            var row = pulled.AsSpan(j * dim, dim);
+            row.CopyTo(destination.Span.Slice(missing[j] * dim, dim));
+            meta[missing[j]] = pulledMeta[j];
+            cache.Offer(pulledMeta[j], row);
+        }
+        return meta;
+    }
+
     /// <summary>Reads rows by id into a new array.</summary>
     /// <returns>The vectors (row after row), the view's dimension and per-row metadata.</returns>
     public async Task<(float[] Vectors, int Dim, RowMeta[] Meta)> PullAsync(string view, IReadOnlyList<long> ids, CancellationToken cancellationToken = default)

@@ -109,7 +109,11 @@ public sealed record ViewInfo(
 }
 
 /// <summary>How a row reads through a view.</summary>
-public readonly record struct RowMeta(long Id, RowOrigin Origin, bool Trainable, long Version, bool Own);
+/// <param name="Immutable">
+/// The row's value through this view can never change (<see cref="ViewChain.ReadsNeverChange"/>): a client may keep
+/// it for as long as it uses the view instead of pulling it again.
+/// </param>
+public readonly record struct RowMeta(long Id, RowOrigin Origin, bool Trainable, long Version, bool Own, bool Immutable);
 
 public sealed record ResolveResult(long[] Ids, int[] Created, int[] MappedToUnk);
 

@@ -102,6 +102,7 @@ public sealed partial class Store
             Table = table,
             Spaces = [table.Space],
             MayHoldCopies = [false],
+            ReadsNeverChange = [true],
             Slots = 0,
         };
     }

@@ -200,6 +200,8 @@ public sealed partial class Store
         Table = chain.Table,
         Spaces = chain.Spaces[1..],
         MayHoldCopies = chain.MayHoldCopies[1..],
+        // Conservative: the full chain's first view may be a fine-tune view that made these false.
+        ReadsNeverChange = chain.ReadsNeverChange[1..],
         Slots = chain.Slots,
     };
 }

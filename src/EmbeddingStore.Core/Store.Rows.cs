@@ -160,12 +160,12 @@ public sealed partial class Store
         if (position == PadPosition)
         {
             destination.Clear();
-            return new RowMeta(PadRowId, RowOrigin.Pad, false, 0, false);
+            return new RowMeta(PadRowId, RowOrigin.Pad, false, 0, false, true);
         }
         var record = scratch.AsSpan();
         RowRecord.Vector((ReadOnlySpan<byte>)record).CopyTo(destination);
         var origin = RowRecord.Origin(record);
-        return new RowMeta(id, origin, IsTrainable(chain, id), RowRecord.Version(record), position == 0);
+        return new RowMeta(id, origin, IsTrainable(chain, id), RowRecord.Version(record), position == 0, chain.ReadsNeverChange[position]);
     }
 
     private const int NotReadable = -1;

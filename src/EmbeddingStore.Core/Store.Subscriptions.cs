@@ -182,7 +182,7 @@ public sealed partial class Store
         if (!interest.Matches(token)) return null;
         // A token names the row it resolves to; an ancestor's row of the same token is shadowed by the nearer one.
         if (!interest.AllViewRows && Keys.OwnerOf(id) != chain.Table.Space && FindToken(chain, token) != id) return null;
-        var meta = new RowMeta(id, RowRecord.Origin(scratch), IsTrainable(chain, id), version, position == 0);
+        var meta = new RowMeta(id, RowRecord.Origin(scratch), IsTrainable(chain, id), version, position == 0, chain.ReadsNeverChange[position]);
         return new ChangedRow(token, meta, RowRecord.Vector((ReadOnlySpan<byte>)scratch).ToArray());
     }
 }

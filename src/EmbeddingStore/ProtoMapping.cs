@@ -98,6 +98,7 @@ public static partial class ProtoMapping
         Trainable = m.Trainable,
         Version = m.Version,
         Own = m.Own,
+        Immutable = m.Immutable,
     };
 
     /// <summary>A subscription message; the rows' vectors are packed into one buffer, row after row.</summary>

@@ -39,7 +39,7 @@ test('pull: known, unknown and pad tokens give vectors and metas', async (t) => 
   assert.ok(vectors instanceof Float32Array);
   assert.deepEqual(rowsOf(vectors, 4)[0], SMALL_TABLE.good);
   assert.deepEqual(rowsOf(vectors, 4)[2], [0, 0, 0, 0]);
-  assert.deepEqual(rows.map((r) => [r.origin, r.trainable]), [['base', false], ['view', true], ['pad', false]]);
+  assert.deepEqual(rows.map((r) => [r.origin, r.trainable, r.immutable]), [['base', false, true], ['view', true, false], ['pad', false, true]]);
 });
 
 test('pull: by ids gives the same rows as by tokens', async (t) => {

@@ -20,7 +20,8 @@ class RowsMethods:
         """Reads rows by ``tokens`` or by row ``ids`` (not both).
 
         Returns ``(vectors, metas)``: a float32 array of shape ``(n, dim)`` in request order and one
-        RowMeta per row (``id``, ``origin``, ``trainable``, ``version``, ``own``).
+        RowMeta per row (``id``, ``origin``, ``trainable``, ``version``, ``own``, ``immutable``: the row can never
+        change through this view, so a caller may keep it instead of pulling it again).
         """
         if (tokens is None) == (ids is None):
             raise ValueError("give exactly one of tokens and ids")

@@ -40,8 +40,8 @@ class PullTests(StoreTestCase):
         self.assertEqual(vectors.shape, (3, 4))
         self.assertEqual(vectors.dtype, np.float32)
         np.testing.assert_array_equal(vectors[0], SMALL_TABLE["good"])
-        self.assertEqual((metas[0].origin, metas[0].trainable), (pb.ROW_ORIGIN_BASE, False))
-        self.assertEqual((metas[1].origin, metas[1].trainable), (pb.ROW_ORIGIN_VIEW, True))
+        self.assertEqual((metas[0].origin, metas[0].trainable, metas[0].immutable), (pb.ROW_ORIGIN_BASE, False, True))
+        self.assertEqual((metas[1].origin, metas[1].trainable, metas[1].immutable), (pb.ROW_ORIGIN_VIEW, True, False))
         self.assertEqual(metas[2].origin, pb.ROW_ORIGIN_PAD)
         np.testing.assert_array_equal(vectors[2], np.zeros(4))
 

@@ -65,13 +65,15 @@ public static class TrainCommandRunner
                 await using IRowSource rows = settings.InProcess
                     ? InMemoryRowSource.FromFile(settings.Vectors, options.Variant, settings.RandDim, options.Seed + split.Fold)
                     : await StoreRowSource.CreateAsync(client, $"{prefix}-f{split.Fold}", options.Variant, settings.Table,
-                        settings.RandDim, (ulong)(options.Seed + split.Fold), cancellationToken);
+                        settings.RandDim, (ulong)(options.Seed + split.Fold), cancellationToken, options.CacheImmutableRows);
                 var (result, model) = await run.TrainSplitAsync(dataset, examples, split, rows, progress, cancellationToken);
                 using (model)
                 {
                     results.Add(result);
                     var where = rows is StoreRowSource s ? $"view {s.View}" : "in-process rows";
                     Console.WriteLine($"fold {split.Fold}: best epoch {result.BestEpoch}, dev {100 * result.DevAccuracy:F1}%, test {100 * result.TestAccuracy:F1}% ({where})");
+                    if (rows is StoreRowSource { CachedRows: { Hits: > 0 } cached })
+                        Console.WriteLine($"fold {split.Fold}: {cached.Hits:N0} immutable rows read from the trainer's cache, {cached.Misses:N0} pulled through it");
                     // A saved model reads its rows from the store; an in-process run has nowhere to point predict at.
                     if (split == splits[^1] && rows is StoreRowSource store)
                         new SavedModel(settings.Address, store.View, store.StaticView, store.Dim, dataset.Name, options.Variant.Name(),

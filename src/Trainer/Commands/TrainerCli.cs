@@ -62,12 +62,13 @@ public static class TrainerCli
         var randDim = new Option<int>("--rand-dim") { Description = "Vector size for CNN-rand", DefaultValueFactory = _ => 100 };
         var inProcess = new Option<bool>("--in-process") { Description = "Keep the rows in this process (loaded from --vectors) instead of the store: the baseline for the store's overhead" };
         var syncPush = new Option<bool>("--sync-push") { Description = "Await each step's whole push and pull shared rows again, instead of overlapping pushes with the next step (same result; the baseline for the overlap's gain)" };
+        var noRowCache = new Option<bool>("--no-row-cache") { Description = "Pull every row of every batch, instead of keeping the rows the store marks immutable (frozen pretrained rows) and pulling each once (same result; the baseline for the cache's gain)" };
         var name = new Option<string?>("--name") { Description = "Prefix of the views this run creates (default: dataset-variant-time)" };
         var output = new Option<string>("--out") { Description = "Folder for the model, results and training curves", DefaultValueFactory = _ => "runs/latest" };
 
         var command = new Command("train", "Train on a dataset, cross-validated or on its splits, and report accuracy")
         {
-            address, apiKey, caCert, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, syncPush, name, output,
+            address, apiKey, caCert, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, syncPush, noRowCache, name, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -81,6 +82,7 @@ public static class TrainerCli
                 Dropout = parse.GetValue(dropout),
                 Seed = parse.GetValue(seed),
                 OverlapPushes = !parse.GetValue(syncPush),
+                CacheImmutableRows = !parse.GetValue(noRowCache),
             };
             var settings = new TrainSettings(parse.GetValue(address)!, parse.GetValue(device)!, parse.GetValue(dataset)!, parse.GetValue(dataDir)!,
                 parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(inProcess), parse.GetValue(name), parse.GetValue(output)!,

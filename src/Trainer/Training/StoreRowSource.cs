@@ -17,13 +17,16 @@ namespace Trainer.Training;
 public sealed class StoreRowSource : IRowSource
 {
     private readonly EmbeddingStoreClient _client;
+    private readonly bool _cacheImmutableRows;
+    private ImmutableRowCache? _cache, _staticCache;
 
-    private StoreRowSource(EmbeddingStoreClient client, string view, string? staticView, int dim)
+    private StoreRowSource(EmbeddingStoreClient client, string view, string? staticView, int dim, bool cacheImmutableRows)
     {
         _client = client;
         View = view;
         StaticView = staticView;
         Dim = dim;
+        _cacheImmutableRows = cacheImmutableRows;
     }
 
     /// <summary>The view the model trains (and reads its non-static channel from).</summary>
@@ -32,13 +35,18 @@ public sealed class StoreRowSource : IRowSource
     /// <summary>The static channel's view (multichannel only).</summary>
     public string? StaticView { get; }
 
+    /// <summary>Rows served from the trainer's caches of immutable rows, and rows pulled from the store.</summary>
+    public (long Hits, long Misses) CachedRows =>
+        ((_cache?.Hits ?? 0) + (_staticCache?.Hits ?? 0), (_cache?.Misses ?? 0) + (_staticCache?.Misses ?? 0));
+
     public int Dim { get; }
     public long PadId => 0;
     public bool HasStaticChannel => StaticView is not null;
 
     /// <summary>Creates the views for a model named <paramref name="model"/> over <paramref name="table"/> (ignored for rand).</summary>
+    /// <param name="cacheImmutableRows">Keep the rows the store marks immutable and pull each once (<see cref="ImmutableRowCache"/>).</param>
     public static async Task<StoreRowSource> CreateAsync(EmbeddingStoreClient client, string model, Variant variant, string? table, int randDim,
-        ulong seed, CancellationToken cancellationToken)
+        ulong seed, CancellationToken cancellationToken, bool cacheImmutableRows = true)
     {
         if (variant == Variant.Rand)
         {
@@ -75,25 +83,33 @@ public sealed class StoreRowSource : IRowSource
         // Setting the oneof's other case replaces the table parent.
         if (staticView is not null) main.View = staticView;
         await client.CreateViewAsync(main, cancellationToken);
-        return new StoreRowSource(client, main.Name, staticView, dim);
+        return new StoreRowSource(client, main.Name, staticView, dim, cacheImmutableRows);
     }
 
     /// <summary>Opens existing views (e.g. a saved model's) without creating anything.</summary>
     public static StoreRowSource Open(EmbeddingStoreClient client, string view, string? staticView, int dim) =>
-        new(client, view, staticView, dim);
+        new(client, view, staticView, dim, cacheImmutableRows: false);
 
     public async Task<long[]> ResolveAsync(IReadOnlyList<string> tokens, CancellationToken cancellationToken)
     {
         // Unknown words are created in the static parent first, so the fine-tune child inherits them under the same ids.
         if (StaticView is not null) await _client.ResolveAsync(StaticView, tokens, UnknownPolicy.Unspecified, cancellationToken);
-        return await _client.ResolveAsync(View, tokens, UnknownPolicy.Unspecified, cancellationToken);
+        var ids = await _client.ResolveAsync(View, tokens, UnknownPolicy.Unspecified, cancellationToken);
+        if (_cacheImmutableRows)
+        {
+            // Room for every row the vocabulary reads, and the padding row.
+            _cache = new ImmutableRowCache(View, tokens.Count + 1);
+            if (StaticView is not null) _staticCache = new ImmutableRowCache(StaticView, tokens.Count + 1);
+        }
+        return ids;
     }
 
     public async Task PullAsync(ReadOnlyMemory<long> ids, Memory<float> vectors, Memory<float> staticVectors, Memory<bool> trainable,
         CancellationToken cancellationToken)
     {
-        var pull = _client.PullAsync(View, ids, vectors, cancellationToken);
-        if (StaticView is not null) await _client.PullAsync(StaticView, ids, staticVectors, cancellationToken);
+        var pull = _cache is null ? _client.PullAsync(View, ids, vectors, cancellationToken) : _client.PullAsync(_cache, ids, vectors, cancellationToken);
+        if (StaticView is not null)
+            await (_staticCache is null ? _client.PullAsync(StaticView, ids, staticVectors, cancellationToken) : _client.PullAsync(_staticCache, ids, staticVectors, cancellationToken));
         var meta = await pull;
         for (var i = 0; i < meta.Length; i++) trainable.Span[i] = meta[i].Trainable;
     }

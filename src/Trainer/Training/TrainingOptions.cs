@@ -20,6 +20,14 @@ public sealed record TrainingOptions
     /// </summary>
     public bool OverlapPushes { get; init; } = true;
 
+    /// <summary>
+    /// Keep the rows the store marks immutable (frozen pretrained rows: CNN-static, the static channel of
+    /// CNN-multichannel, the pretrained rows of overlay views) in the trainer and pull each once
+    /// (<see cref="EmbeddingStore.Client.ImmutableRowCache"/>); false pulls every row of every batch. Both give the
+    /// same result, bit for bit.
+    /// </summary>
+    public bool CacheImmutableRows { get; init; } = true;
+
     public int FilterMax => Windows.Max();
 }
 

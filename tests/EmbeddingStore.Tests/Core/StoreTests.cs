@@ -36,6 +36,52 @@ public class StoreTests
     }
 
     [Fact]
+    public async Task Pull_ImmutableFlag_SetExactlyOnRowsNoWriteCanEverChange()
+    {
+        await using var t = await TestStore.OpenAsync();
+        await t.ImportAsync("g", Glove3);
+        bool Immutable(string view, string token)
+        {
+            PullOne(t.Store, view, t.Store.Resolve(view, [token], UnknownPolicy.Create).Ids[0], out var meta);
+            return meta.Immutable;
+        }
+        t.Store.CreateView(new ViewSpec("static", "g", null, TrainMode.Static, UnknownPolicy.Create));
+        t.Store.CreateView(new ViewSpec("overlay", "g", null, TrainMode.Overlay, UnknownPolicy.Create));
+        t.Store.CreateView(new ViewSpec("fine", "g", null, TrainMode.FineTune, UnknownPolicy.Create));
+        // A static view over a fine-tune view: its own rows never change, what it inherits may.
+        t.Store.CreateView(new ViewSpec("static-over-fine", null, "fine", TrainMode.Static, UnknownPolicy.Create));
+        // An overlay view over a static one: the static rows it inherits never change, its own rows train.
+        t.Store.CreateView(new ViewSpec("overlay-over-static", null, "static", TrainMode.Overlay, UnknownPolicy.Create));
+
+        Assert.True(Immutable("static", "good"));
+        Assert.True(Immutable("static", "@user"));
+        Assert.True(Immutable("overlay", "good"));
+        Assert.False(Immutable("overlay", "@user"));
+        Assert.False(Immutable("fine", "good"));
+        Assert.False(Immutable("fine", "@user"));
+        Assert.False(Immutable("static-over-fine", "good"));
+        Assert.False(Immutable("fine", "@num"));
+        Assert.False(Immutable("static-over-fine", "@num"));
+        Assert.True(Immutable("static-over-fine", "@own"));
+        Assert.True(Immutable("overlay-over-static", "good"));
+        Assert.True(Immutable("overlay-over-static", "@user"));
+        Assert.False(Immutable("overlay-over-static", "@mine"));
+        Assert.True(Immutable("fine", "<pad>"));
+
+        // A snapshot of the fine-tune view is written once: every row of it, copies and base rows alike.
+        var good = t.Store.Resolve("fine", ["good"], UnknownPolicy.Fail).Ids;
+        await t.Store.PushAsync("fine", PushKind.Delta, good, new float[] { 1, 1, 1 }, false, false, CancellationToken.None);
+        await t.Store.CreateSnapshotAsync("fine", "fine-at-1", CancellationToken.None);
+        Assert.True(Immutable("fine-at-1", "good"));
+        Assert.True(Immutable("fine-at-1", "the"));
+        Assert.True(Immutable("fine-at-1", "@user"));
+        // A fine-tune view over the snapshot may copy any row it reads.
+        t.Store.CreateView(new ViewSpec("rollback", null, "fine-at-1", TrainMode.FineTune, UnknownPolicy.Fail));
+        Assert.False(Immutable("rollback", "good"));
+        Assert.False(Immutable("rollback", "the"));
+    }
+
+    [Fact]
     public async Task Resolve_FailPolicy_NotFoundNamesTheTokens()
     {
         await using var t = await TestStore.OpenAsync();

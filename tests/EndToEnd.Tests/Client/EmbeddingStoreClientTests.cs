@@ -28,6 +28,69 @@ public class EmbeddingStoreClientTests
         Assert.Equal([5L, 6L], sent.Ids);
     }
 
+    /// <summary>A fake store of 2-d rows: row i reads (i, 10 i); rows below 100 are immutable, the others trainable.</summary>
+    private static (EmbeddingStoreClient, FakeGrpcHandler) FakeRows()
+    {
+        var handler = new FakeGrpcHandler((_, request) =>
+        {
+            var ids = PullRequest.Parser.ParseFrom(request).Ids;
+            var response = new PullResponse { Dim = 2, Vectors = VectorPacking.Pack([.. ids.SelectMany(i => new[] { i, 10f * i })]) };
+            response.Rows.AddRange(ids.Select(i => new RowMeta { Id = i, Immutable = i < 100, Trainable = i >= 100 }));
+            return response;
+        });
+        var channel = GrpcChannel.ForAddress("http://fake", new GrpcChannelOptions { HttpHandler = handler });
+        return (new EmbeddingStoreClient(channel), handler);
+    }
+
+    private static long[] SentIds(FakeGrpcHandler handler, int call) => [.. PullRequest.Parser.ParseFrom(handler.Calls[call].Request).Ids];
+
+    [Fact]
+    public async Task PullThroughCache_ImmutableRowsPulledOnce_OthersEveryTime()
+    {
+        var (client, handler) = FakeRows();
+        var cache = new ImmutableRowCache("v", capacity: 100);
+        var first = new float[6];
+        var meta = await client.PullAsync(cache, new long[] { 1, 200, 2 }, first);
+        Assert.Equal([1f, 10f, 200f, 2000f, 2f, 20f], first);
+        Assert.Equal([1L, 200L, 2L], SentIds(handler, 0));
+
+        var second = new float[8];
+        meta = await client.PullAsync(cache, new long[] { 2, 200, 1, 3 }, second);
+
+        Assert.Equal([2f, 20f, 200f, 2000f, 1f, 10f, 3f, 30f], second);
+        Assert.Equal([200L, 3L], SentIds(handler, 1));
+        Assert.Equal([2L, 200L, 1L, 3L], meta.Select(m => m.Id));
+        Assert.Equal([false, true, false, false], meta.Select(m => m.Trainable));
+        Assert.Equal((3, 2L, 5L), (cache.Count, cache.Hits, cache.Misses));
+        Assert.Equal("v", PullRequest.Parser.ParseFrom(handler.Calls[1].Request).View);
+
+        await client.PullAsync(cache, new long[] { 3, 1 }, new float[4]);
+        Assert.Equal(2, handler.Calls.Count);
+    }
+
+    [Fact]
+    public async Task PullThroughCache_Full_KeepsTheFirstRowsAndPullsTheRest()
+    {
+        var (client, handler) = FakeRows();
+        var cache = new ImmutableRowCache("v", capacity: 2);
+        await client.PullAsync(cache, new long[] { 1, 2, 3 }, new float[6]);
+        var again = new float[6];
+        await client.PullAsync(cache, new long[] { 1, 2, 3 }, again);
+        Assert.Equal([3L], SentIds(handler, 1));
+        Assert.Equal([1f, 10f, 2f, 20f, 3f, 30f], again);
+        Assert.Equal(2, cache.Count);
+    }
+
+    [Fact]
+    public void ImmutableRowCache_RowOfAnotherDimension_Refused()
+    {
+        var cache = new ImmutableRowCache("v", capacity: 10);
+        cache.Offer(new RowMeta { Id = 1, Immutable = true }, [1f, 2f]);
+        Assert.Throws<ArgumentException>(() => cache.Offer(new RowMeta { Id = 2, Immutable = true }, [1f, 2f, 3f]));
+        cache.Offer(new RowMeta { Id = 3 }, [1f, 2f]);
+        Assert.Equal(1, cache.Count);
+    }
+
     [Fact]
     public async Task PullIntoTooSmallMemory_ThrowsInvalidOperation()
     {

@@ -86,6 +86,59 @@ public class TrainerProcessTests
     }
 
     [Fact]
+    public async Task Train_MultichannelWithAndWithoutRowCache_SameModelAndFrozenRowsPulledOnce()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var work = Directory.CreateTempSubdirectory("trainer-cache-").FullName;
+        try
+        {
+            // Real words, so the static channel reads pretrained rows; two made-up ones become the static view's own rows.
+            var random = new Random(5);
+            string[] noise = ["the", "a", "film", "movie", "story", "was", "is", "and", "of", "plot", "actors", "zqxwv", "vbnmq"];
+            var text = new StringBuilder("label\tsentence\n");
+            for (var i = 0; i < 200; i++)
+            {
+                var words = Enumerable.Range(0, random.Next(3, 8)).Select(_ => noise[random.Next(noise.Length)]).ToList();
+                words.Insert(random.Next(words.Count + 1), i % 2 == 1 ? "splendid" : "awful");
+                text.Append(i % 2).Append('\t').AppendJoin(' ', words).Append('\n');
+            }
+            var data = Path.Combine(work, "cue.tsv");
+            File.WriteAllText(data, text.ToString());
+            var glove = RepoPaths.SharedData("vectors", "glove-6b-100d-mr-sst2-trec.bin");
+            Assert.Equal(0, (await CliRunner.EmbstoreAsync(server.Address, "import", glove, "--table", "glove")).ExitCode);
+            Task<ExternalProgram.Result> Train(string name, params string[] extra) => CliRunner.RunAsync("Trainer", "Trainer",
+            [
+                "train", "--address", server.Address, "--table", "glove", "--dataset", data, "--variant", "multichannel", "--feature-maps", "8",
+                "--windows", "2,3", "--epochs", "3", "--batch-size", "20", "--folds", "5", "--max-folds", "1", "--device", "cpu",
+                "--name", name, "--out", Path.Combine(work, name), .. extra,
+            ], TimeSpan.FromMinutes(3));
+
+            var cached = await Train("cached");
+            var uncached = await Train("uncached", "--no-row-cache");
+
+            Assert.True(cached.ExitCode == 0, cached.StdOut + cached.StdErr);
+            Assert.True(uncached.ExitCode == 0, uncached.StdOut + uncached.StdErr);
+            // Each epoch's loss and accuracies (the line up to its speed) are the same, and so are the trained rows.
+            static string[] Epochs(string output) => [.. output.Split('\n').Where(l => l.StartsWith("fold 1/1 epoch")).Select(l => l[..l.IndexOf(" examples/s")])];
+            Assert.Equal(3, Epochs(cached.StdOut).Length);
+            Assert.Equal(Epochs(uncached.StdOut).Select(l => l[..l.LastIndexOf(',')]), Epochs(cached.StdOut).Select(l => l[..l.LastIndexOf(',')]));
+            foreach (var name in (string[])["cached", "uncached"])
+                Assert.Equal(0, (await CliRunner.EmbstoreAsync(server.Address, "export", $"{name}-f1", "--out", Path.Combine(work, name + ".txt"), "--text")).ExitCode);
+            Assert.Equal(File.ReadAllText(Path.Combine(work, "uncached.txt")), File.ReadAllText(Path.Combine(work, "cached.txt")));
+            // The static channel's rows were pulled once each; the fine-tune channel's every time.
+            var line = cached.StdOut.Split('\n').Single(l => l.Contains("immutable rows read from the trainer's cache"));
+            var hits = long.Parse(line.Split(' ')[2], System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(hits > 0, line);
+            Assert.DoesNotContain("trainer's cache", uncached.StdOut);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            server.DeleteData();
+        }
+    }
+
+    [Fact]
     public async Task Train_InProcessRows_NoStoreNeededAndReportSaysSo()
     {
         var work = Directory.CreateTempSubdirectory("trainer-inproc-").FullName;
