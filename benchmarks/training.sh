@@ -6,6 +6,8 @@
 #     times in alternation, and the table shows each one's median, so that they see the same machine state.
 #  2. MR epochs (CNN-non-static, 100-d GloVe) through the store (pushes overlapped, then --sync-push), after an
 #     unreported warm-up run, against the same trainer on --in-process rows.
+#  3. The same for CNN-static and CNN-multichannel, whose frozen rows the trainer keeps (the store marks them
+#     immutable): through the store, through the store with --no-row-cache, and on --in-process rows.
 # Then it rewrites the part of docs/benchmarks.md between the training markers (raw output in runs/training/).
 #   benchmarks/training.sh                      # ROUNDS=3 BATCHES=20 EPOCHS=2 DATA=../shared/data
 #   SKIP_STEPS=1 EPOCHS=3 benchmarks/training.sh   # only part 2, reusing the last run's step figures
@@ -59,5 +61,14 @@ trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --
 trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --epochs "$EPOCHS" --name bench --out "$OUT/store-run" | tee "$OUT/store-run.log"
 trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --epochs "$EPOCHS" --sync-push --name bench-sync --out "$OUT/store-sync-run" | tee "$OUT/store-sync-run.log"
 trainer train --in-process "${common[@]}" --epochs "$EPOCHS" --out "$OUT/in-process-run" | tee "$OUT/in-process-run.log"
+
+echo "== CNN-static and CNN-multichannel: frozen rows kept by the trainer, pulled every batch, in-process"
+for variant in static multichannel; do
+  frozen=(--dataset mr --data-dir "$DATA/sentences" --vectors "$VECTORS" --variant "$variant" --max-folds 1 --device cpu --epochs "$EPOCHS")
+  trainer train --address "http://127.0.0.1:$PORT" --table glove "${frozen[@]}" --name "bench-$variant" --out "$OUT/$variant-store-run" | tee "$OUT/$variant-store-run.log"
+  trainer train --address "http://127.0.0.1:$PORT" --table glove "${frozen[@]}" --no-row-cache --name "bench-$variant-uncached" \
+    --out "$OUT/$variant-uncached-run" | tee "$OUT/$variant-uncached-run.log"
+  trainer train --in-process "${frozen[@]}" --out "$OUT/$variant-in-process-run" | tee "$OUT/$variant-in-process-run.log"
+done
 
 "$PYTHON" benchmarks/training_table.py "$OUT" docs/benchmarks.md

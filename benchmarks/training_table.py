@@ -53,6 +53,15 @@ lines.append(f"Store overhead on epoch time against the in-process run: {overhea
              f"(with `--sync-push`: {overhead(synchronous)}); "
              f"share of the store run's epoch time spent waiting on the store: "
              f"{100 * sum(w for _, _, w, _ in store) / sum(s for *_, s in store):.1f} %.")
+lines += ["", "| MR epoch, `--device cpu` | through the store: epoch time, s (examples/s) | the same, `--no-row-cache` | in-process rows | store overhead: kept rows, `--no-row-cache` |",
+          "|---|---:|---:|---:|---:|"]
+for variant in ["static", "multichannel"]:
+    kept, uncached, alone = (epochs(f"{run}/{variant}{suffix}.log") for suffix in ["-store-run", "-uncached-run", "-in-process-run"])
+    for (e, x, _, s), (_, ux, _, us), (_, lx, _, ls) in zip(kept, uncached, alone):
+        lines.append(f"| CNN-{variant}, epoch {e} | {s:.1f} ({x:,.0f}) | {us:.1f} ({ux:,.0f}) | {ls:.1f} ({lx:,.0f}) "
+                     f"| {100 * (lx / x - 1):+.0f} %, {100 * (lx / ux - 1):+.0f} % |")
+lines.append("")
+lines.append("(Overheads from examples/s, which the log gives to more digits than epoch times.)")
 lines.append(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; raw output in `{run}/`.")
 
 text = open(doc).read()
