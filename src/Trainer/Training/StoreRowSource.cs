@@ -17,16 +17,16 @@ namespace Trainer.Training;
 public sealed class StoreRowSource : IRowSource
 {
     private readonly EmbeddingStoreClient _client;
-    private readonly bool _cacheImmutableRows;
+    private readonly bool _cacheMain, _cacheStatic;
     private ImmutableRowCache? _cache, _staticCache;
 
-    private StoreRowSource(EmbeddingStoreClient client, string view, string? staticView, int dim, bool cacheImmutableRows)
+    private StoreRowSource(EmbeddingStoreClient client, string view, string? staticView, int dim, bool cacheMain, bool cacheStatic)
     {
         _client = client;
         View = view;
         StaticView = staticView;
         Dim = dim;
-        _cacheImmutableRows = cacheImmutableRows;
+        (_cacheMain, _cacheStatic) = (cacheMain, cacheStatic);
     }
 
     /// <summary>The view the model trains (and reads its non-static channel from).</summary>
@@ -83,24 +83,23 @@ public sealed class StoreRowSource : IRowSource
         // Setting the oneof's other case replaces the table parent.
         if (staticView is not null) main.View = staticView;
         await client.CreateViewAsync(main, cancellationToken);
-        return new StoreRowSource(client, main.Name, staticView, dim, cacheImmutableRows);
+        // A fine-tune view may copy any row it reads, so none it reads is immutable (the padding row aside): no cache for it.
+        return new StoreRowSource(client, main.Name, staticView, dim,
+            cacheMain: cacheImmutableRows && main.Mode != TrainMode.FineTune, cacheStatic: cacheImmutableRows && staticView is not null);
     }
 
     /// <summary>Opens existing views (e.g. a saved model's) without creating anything.</summary>
     public static StoreRowSource Open(EmbeddingStoreClient client, string view, string? staticView, int dim) =>
-        new(client, view, staticView, dim, cacheImmutableRows: false);
+        new(client, view, staticView, dim, cacheMain: false, cacheStatic: false);
 
     public async Task<long[]> ResolveAsync(IReadOnlyList<string> tokens, CancellationToken cancellationToken)
     {
         // Unknown words are created in the static parent first, so the fine-tune child inherits them under the same ids.
         if (StaticView is not null) await _client.ResolveAsync(StaticView, tokens, UnknownPolicy.Unspecified, cancellationToken);
         var ids = await _client.ResolveAsync(View, tokens, UnknownPolicy.Unspecified, cancellationToken);
-        if (_cacheImmutableRows)
-        {
-            // Room for every row the vocabulary reads, and the padding row.
-            _cache = new ImmutableRowCache(View, tokens.Count + 1);
-            if (StaticView is not null) _staticCache = new ImmutableRowCache(StaticView, tokens.Count + 1);
-        }
+        // Room for every row the vocabulary reads, and the padding row.
+        if (_cacheMain) _cache = new ImmutableRowCache(View, tokens.Count + 1);
+        if (_cacheStatic) _staticCache = new ImmutableRowCache(StaticView!, tokens.Count + 1);
         return ids;
     }
 
