@@ -13,8 +13,8 @@ namespace EmbeddingStore.Core.Storage;
 /// page cache by the writing thread and then written back under <c>O_SYNC</c>: about 1 ms of CPU per MB here, which
 /// made the write-ahead log most of a push's cost (docs/benchmarks.md). Unaligned requests, and files on file
 /// systems that refuse direct I/O, go through a buffered, synchronous handle instead; Linux keeps the two
-/// views of a file coherent. Requests run on the thread pool and report through FASTER's callback, as FASTER's
-/// own device does.
+/// views of a file coherent. Requests block a thread of <see cref="DeviceIoThreads"/> (not the thread pool's) and
+/// report through FASTER's callback, as FASTER's own device does.
 /// </summary>
 internal sealed partial class DirectFileDevice : StorageDeviceBase
 {
@@ -116,15 +116,15 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
             (uint)RandomAccess.Read(handle, new Span<byte>((void*)destinationAddress, (int)readLength), (long)sourceAddress)),
             callback, context);
 
-    /// <summary>Runs one request on the thread pool and reports it to FASTER: the bytes moved, or an error code.</summary>
+    /// <summary>Runs one request on a <see cref="DeviceIoThreads"/> thread and reports it to FASTER: the bytes moved, or an error code.</summary>
     private static void Run(Func<uint> io, DeviceIOCompletionCallback callback, object context) =>
-        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        DeviceIoThreads.Run(() =>
         {
             uint error = 0, bytes = 0;
             try { bytes = io(); }
             catch (Exception e) { error = Math.Max(1u, (uint)e.HResult & 0xFFFF); }
             callback(error, bytes, context);
-        }, null);
+        });
 
     public override void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
     {
