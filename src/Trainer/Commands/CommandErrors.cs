@@ -15,6 +15,8 @@ public static class CommandErrors
         catch (RpcException e)
         {
             Console.Error.WriteLine($"error: {e.StatusCode}: {e.Status.Detail}");
+            if (e.StatusCode == StatusCode.DeadlineExceeded)
+                Console.Error.WriteLine("a call to the store took longer than --call-timeout allows (0 waits as long as it takes)");
             return 1;
         }
         catch (Exception e) when (e is DataFileException or TimeoutException or ArgumentException or InvalidOperationException or IOException)

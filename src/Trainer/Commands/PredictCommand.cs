@@ -17,22 +17,23 @@ public static class PredictCommand
         var address = new Option<string?>("--address") { Description = "The store's address (default: the one the model was trained with)" };
         var apiKey = TrainerCli.ApiKeyOption();
         var caCert = TrainerCli.CaCertOption();
+        var callTimeout = TrainerCli.CallTimeoutOption();
         var device = TrainerCli.DeviceOption();
         var sentences = new Argument<string[]>("sentences") { Description = "Sentences to classify (default: one per line on standard input)", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("predict", "Classify sentences with a trained model") { model, address, apiKey, caCert, device, sentences };
+        var command = new Command("predict", "Classify sentences with a trained model") { model, address, apiKey, caCert, callTimeout, device, sentences };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(model)!, parse.GetValue(address),
-            new StoreCredentials(parse.GetValue(apiKey), parse.GetValue(caCert)), parse.GetValue(device)!,
+            new StoreCredentials(parse.GetValue(apiKey), parse.GetValue(caCert)), TrainerCli.CallTimeout(parse.GetValue(callTimeout)), parse.GetValue(device)!,
             parse.GetValue(sentences) ?? [], cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, string? address, StoreCredentials credentials, string deviceOption, string[] sentences, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string directory, string? address, StoreCredentials credentials, TimeSpan? callTimeout, string deviceOption, string[] sentences, CancellationToken cancellationToken)
     {
         return await CommandErrors.RunAsync(async () =>
         {
             var saved = SavedModel.Load(directory);
             if (sentences.Length == 0) sentences = [.. ReadStdin()];
-            using var client = new EmbeddingStoreClient(address ?? saved.Address, credentials);
+            using var client = new EmbeddingStoreClient(address ?? saved.Address, credentials) { CallTimeout = callTimeout };
             using var device = CnnDevice.Create(deviceOption);
             await using var weights = File.OpenRead(Path.Combine(directory, SavedModel.WeightsFile));
             using var cnn = device.Load(weights);

@@ -8,7 +8,7 @@ using Trainer.Training;
 namespace Trainer.Commands;
 
 public sealed record TrainSettings(string Address, string Device, string Dataset, string DataDir, string? Table, string? Vectors, int Folds, int? MaxFolds,
-    int RandDim, bool InProcess, string? Name, string Output, StoreCredentials Credentials);
+    int RandDim, bool InProcess, string? Name, string Output, StoreCredentials Credentials, TimeSpan? CallTimeout = null);
 
 /// <summary>What <c>predict</c> needs to use a trained model again: its views in the store and its shape.</summary>
 public sealed record SavedModel(string Address, string View, string? StaticView, int Dim, string Dataset, string Variant, bool Lowercase, int FilterMax)
@@ -41,7 +41,7 @@ public static class TrainCommandRunner
             var dataset = DatasetCatalog.Names.Contains(settings.Dataset.ToLowerInvariant())
                 ? DatasetCatalog.Load(settings.Dataset, settings.DataDir)
                 : DatasetCatalog.LoadTsv(settings.Dataset);
-            using var client = new EmbeddingStoreClient(settings.Address, settings.Credentials);
+            using var client = new EmbeddingStoreClient(settings.Address, settings.Credentials) { CallTimeout = settings.CallTimeout };
             if (!settings.InProcess)
             {
                 await client.WaitForServingAsync(TimeSpan.FromSeconds(30), cancellationToken);

@@ -34,6 +34,16 @@ public static class TrainerCli
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("EMBSTORE_CA_CERT") is { Length: > 0 } env ? env : null,
     };
 
+    public static Option<double> CallTimeoutOption() => new("--call-timeout")
+    {
+        Description = "Seconds each call to the store (pull, push, resolve...) may take before it fails with DeadlineExceeded " +
+                      "instead of waiting on; 0 waits as long as it takes",
+        DefaultValueFactory = _ => 120,
+    };
+
+    /// <summary>The <see cref="CallTimeoutOption"/> as the client takes it: null for none.</summary>
+    public static TimeSpan? CallTimeout(double seconds) => seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+
     public static Option<string> DeviceOption() => new("--device")
     {
         Description = "cpu (SIMD kernels), cuda, opencl, ilgpu-cpu (ILGPU's CPU accelerator, for testing) or auto (CUDA, then OpenCL, then cpu)",
@@ -45,6 +55,7 @@ public static class TrainerCli
         var address = AddressOption();
         var apiKey = ApiKeyOption();
         var caCert = CaCertOption();
+        var callTimeout = CallTimeoutOption();
         var device = DeviceOption();
         var dataset = new Option<string>("--dataset") { Description = "mr, sst2, trec, or a TSV file of label<TAB>sentence", DefaultValueFactory = _ => "mr" };
         var dataDir = new Option<string>("--data-dir") { Description = "Folder holding the dataset files", DefaultValueFactory = _ => "../shared/data/sentences" };
@@ -68,7 +79,7 @@ public static class TrainerCli
 
         var command = new Command("train", "Train on a dataset, cross-validated or on its splits, and report accuracy")
         {
-            address, apiKey, caCert, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, syncPush, noRowCache, name, output,
+            address, apiKey, caCert, callTimeout, device, dataset, dataDir, table, vectors, variant, epochs, batch, maps, windows, dropout, folds, maxFolds, seed, randDim, inProcess, syncPush, noRowCache, name, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -86,7 +97,7 @@ public static class TrainerCli
             };
             var settings = new TrainSettings(parse.GetValue(address)!, parse.GetValue(device)!, parse.GetValue(dataset)!, parse.GetValue(dataDir)!,
                 parse.GetValue(table), parse.GetValue(vectors), parse.GetValue(folds), parse.GetValue(maxFolds), parse.GetValue(randDim), parse.GetValue(inProcess), parse.GetValue(name), parse.GetValue(output)!,
-                new StoreCredentials(parse.GetValue(apiKey), parse.GetValue(caCert)));
+                new StoreCredentials(parse.GetValue(apiKey), parse.GetValue(caCert)), CallTimeout(parse.GetValue(callTimeout)));
             return TrainCommandRunner.RunAsync(settings, options, cancellationToken);
         });
         return command;

@@ -159,6 +159,30 @@ public class TrainerProcessTests
     }
 
     [Fact]
+    public async Task Train_CallTimeoutExceeded_ClearErrorAndExitCodeOne()
+    {
+        // A deadline already past when the first call to the store starts: the call fails at once, as a stuck one would in time.
+        await using var server = await ServerProcess.StartAsync();
+        var work = Directory.CreateTempSubdirectory("trainer-deadline-").FullName;
+        try
+        {
+            var train = await CliRunner.RunAsync("Trainer", "Trainer",
+            [
+                "train", "--address", server.Address, "--dataset", CueWordTsv(work), "--variant", "rand", "--epochs", "1",
+                "--device", "cpu", "--call-timeout", "0.000001", "--out", Path.Combine(work, "out"),
+            ], TimeSpan.FromMinutes(2));
+            Assert.True(train.ExitCode == 1, train.StdOut + train.StdErr);
+            Assert.Contains("error: DeadlineExceeded", train.StdErr);
+            Assert.Contains("--call-timeout", train.StdErr);
+        }
+        finally
+        {
+            Directory.Delete(work, true);
+            server.DeleteData();
+        }
+    }
+
+    [Fact]
     public async Task Train_MissingDataFile_ClearErrorAndExitCodeOne()
     {
         var result = await CliRunner.RunAsync("Trainer", "Trainer",
