@@ -7,8 +7,8 @@ namespace EmbeddingStore.Core.Storage;
 /// its thread until the disk has the data, and .NET has no asynchronous file I/O on Linux that avoids that, so each
 /// request needs a thread of its own while it runs. On the thread pool, a checkpoint's burst of page writes (a
 /// snapshot is tens of MB) took every worker, and the gRPC calls and FASTER's completions queued behind them until
-/// the pool's starvation detection added threads, about two a second: a 50 MB snapshot that the disk writes in
-/// 60-110 ms held pushes for 600-800 ms (docs/benchmarks.md). These threads are the pool's opposite: a fixed
+/// the pool's starvation detection added threads, about one each half second: a 50 MB snapshot that the disk writes in
+/// 60-110 ms held pushes for 600-1,150 ms (docs/benchmarks.md). These threads are the pool's opposite: a fixed
 /// number, started once per process, blocked on the disk or on the queue and never on the CPU, so gRPC and FASTER
 /// keep the thread pool and the disk sees up to <see cref="Count"/> requests at once. Requests start in the order
 /// they arrive.
