@@ -27,6 +27,8 @@ for run in $(seq 1 "$RUNS"); do
   dotnet "$SERVER_TREE/src/EmbeddingStore/bin/Release/net10.0/EmbeddingStore.dll" --port "$PORT" --data-dir "$dir/store" \
     --import-dir "$(dirname "$VECTORS")" >"$dir/store.log" 2>&1 &
   store=$!
+  # A failed run (set -e) must not leave its server behind.
+  trap 'kill -TERM $store 2>/dev/null; wait $store 2>/dev/null || true' EXIT
   for _ in $(seq 1 120); do grep -q "listening on" "$dir/store.log" && break; sleep 0.5; done
   # The first run on a fresh store imports the table and warms the server; it is not reported.
   trainer train --address "http://127.0.0.1:$PORT" --table glove "${common[@]}" --epochs 1 --name warm-up --out "$dir/warm-up" >"$dir/warm-up.log"
