@@ -7,6 +7,7 @@
 """
 from embstore._stubs import pb, pb_grpc
 from embstore.client import Client
+from embstore.row_cache import ImmutableRowCache
 from embstore.subscription import Change, Subscription
 
-__all__ = ["Client", "Change", "Subscription", "pb", "pb_grpc"]
+__all__ = ["Client", "Change", "ImmutableRowCache", "Subscription", "pb", "pb_grpc"]

@@ -3,6 +3,7 @@ import numpy as np
 
 from embstore._stubs import pb
 from embstore.enums import enum_value
+from embstore.row_cache import ImmutableRowCache
 from embstore.subscription import Subscription
 from embstore.vectors import pack, unpack
 
@@ -22,7 +23,14 @@ class RowsMethods:
         Returns ``(vectors, metas)``: a float32 array of shape ``(n, dim)`` in request order and one
         RowMeta per row (``id``, ``origin``, ``trainable``, ``version``, ``own``, ``immutable``: the row can never
         change through this view, so a caller may keep it instead of pulling it again).
+
+        ``view`` may be an :class:`ImmutableRowCache` instead of a view name (then by ``ids`` only): the
+        rows it keeps come from it, the others from its view in one call, offered to it as they arrive.
         """
+        if isinstance(view, ImmutableRowCache):
+            if tokens is not None or ids is None:
+                raise ValueError("a pull through an ImmutableRowCache takes ids, not tokens: resolve them first")
+            return self._pull_cached(view, ids, unknown)
         if (tokens is None) == (ids is None):
             raise ValueError("give exactly one of tokens and ids")
         request = pb.PullRequest(view=view, unknown_policy=enum_value("UnknownPolicy", unknown))
@@ -32,6 +40,26 @@ class RowsMethods:
             request.ids.extend(int(i) for i in ids)
         reply = self._rows.Pull(request, **self._unary())
         return unpack(reply.vectors, len(reply.rows), reply.dim), list(reply.rows)
+
+    def _pull_cached(self, cache, ids, unknown):
+        ids = [int(i) for i in ids]
+        if not ids:
+            return self.pull(cache.view, ids=ids, unknown=unknown)
+        vectors, metas, missing = cache._read(ids)
+        cache._tally(len(ids) - len(missing), len(missing))
+        if not missing:
+            return vectors, metas
+        pulled, pulled_metas = self.pull(cache.view, ids=[ids[j] for j in missing], unknown=unknown)
+        if len(missing) == len(ids):
+            vectors = pulled
+        elif pulled.shape[1] != vectors.shape[1]:
+            raise ValueError(f"{cache.view} sent {pulled.shape[1]}-d rows to a cache of {vectors.shape[1]}-d rows")
+        else:
+            vectors[missing] = pulled
+        for j, row, meta in zip(missing, pulled, pulled_metas):
+            metas[j] = meta
+            cache.offer(meta, row)
+        return vectors, metas
 
     def push(self, view, ids, values, kind="gradient", on_frozen="refuse", durable=False, return_rows=False):
         """Applies ``values`` (shape ``(len(ids), dim)``) to rows ``ids`` of ``view``.

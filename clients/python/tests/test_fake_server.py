@@ -1,6 +1,7 @@
 """Client-side behaviour against an in-process fake server: the API key's metadata, subscriptions,
-enum names and vector packing. No store needed."""
+enum names, vector packing and the immutable-row cache. No store needed."""
 import struct
+import threading
 import time
 import unittest
 from concurrent import futures
@@ -8,7 +9,7 @@ from concurrent import futures
 import grpc
 import numpy as np
 
-from embstore import Client, pb, pb_grpc
+from embstore import Client, ImmutableRowCache, pb, pb_grpc
 from embstore.enums import enum_value
 from embstore.vectors import pack, unpack
 
@@ -106,3 +107,51 @@ class ConversionTests(unittest.TestCase):
     def test_pack_ValuesNotSplittingIntoRows_Refused(self):
         with self.assertRaises(ValueError):
             pack(np.ones(5), 2)
+
+
+class ImmutableRowCacheTests(unittest.TestCase):
+    def test_offer_MutableRow_NotKept(self):
+        cache = ImmutableRowCache("v", capacity=4)
+        cache.offer(pb.RowMeta(id=7, immutable=False), [1, 2, 3])
+        self.assertEqual((len(cache), cache.dim), (0, 0))
+        self.assertIsNone(cache.get(7))
+
+    def test_offer_ImmutableRow_KeptAsACopy(self):
+        cache = ImmutableRowCache("v", capacity=4)
+        row = np.array([1, 2, 3], dtype=np.float32)
+        cache.offer(pb.RowMeta(id=7, immutable=True), row)
+        row[0] = 9
+        vector, meta = cache.get(7)
+        vector[1] = 9
+        np.testing.assert_array_equal(cache.get(7)[0], [1, 2, 3])
+        self.assertEqual((meta.id, cache.count, cache.dim), (7, 1, 3))
+
+    def test_offer_OtherDimension_ValueError(self):
+        cache = ImmutableRowCache("v", capacity=4)
+        cache.offer(pb.RowMeta(id=1, immutable=True), [1, 2, 3])
+        with self.assertRaises(ValueError):
+            cache.offer(pb.RowMeta(id=2, immutable=True), [1, 2])
+
+    def test_offer_ManyRowsFromThreads_CapacityKeptAcrossBlocks(self):
+        cache = ImmutableRowCache("v", capacity=5000)
+
+        def offer(start):
+            for i in range(start, 6000, 4):
+                cache.offer(pb.RowMeta(id=i, immutable=True), [i, -i])
+
+        threads = [threading.Thread(target=offer, args=(start,)) for start in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(len(cache), 5000)
+        kept = [i for i in range(6000) if cache.get(i) is not None]
+        self.assertEqual(len(kept), 5000)
+        for i in kept[::97]:
+            np.testing.assert_array_equal(cache.get(i)[0], [i, -i])
+
+    def test_init_NoViewOrNegativeCapacity_ValueError(self):
+        with self.assertRaises(ValueError):
+            ImmutableRowCache("", 4)
+        with self.assertRaises(ValueError):
+            ImmutableRowCache("v", -1)

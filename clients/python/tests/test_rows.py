@@ -6,7 +6,7 @@ import tempfile
 import grpc
 import numpy as np
 
-from embstore import pb
+from embstore import ImmutableRowCache, pb
 from tests.support import SMALL_TABLE, StoreTestCase, fresh, write_small_table
 
 
@@ -104,3 +104,96 @@ class PushTests(StoreTestCase):
         with self.assertRaises(grpc.RpcError) as caught:
             self.store.push(self.view, ids, np.ones(3, dtype=np.float32))
         self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
+
+class CountingRows:
+    """Stands in for the client's Rows stub and records the ids of every Pull that reaches the store."""
+
+    def __init__(self, stub):
+        self._stub = stub
+        self.pulls = []
+
+    def __getattr__(self, name):
+        return getattr(self._stub, name)
+
+    def Pull(self, request, **kwargs):
+        self.pulls.append(list(request.ids))
+        return self._stub.Pull(request, **kwargs)
+
+
+class ImmutableRowCacheTests(StoreTestCase):
+    def setUp(self):
+        super().setUp()
+        self.rows = self.store._rows = CountingRows(self.store._rows)
+        self.static = fresh("s")
+        self.store.create_view(self.static, table=self.table, mode="static", unknown="fail")
+
+    def test_pull_StaticViewTwice_SecondServedFromCacheWithoutStoreCall(self):
+        ids = self.store.resolve(self.static, ["good", "movie", "<pad>"])
+        cache = ImmutableRowCache(self.static, capacity=10)
+        first = self.store.pull(cache, ids=ids)
+        self.assertEqual(self.rows.pulls, [list(ids)])
+        second = self.store.pull(cache, ids=ids)
+        self.assertEqual(self.rows.pulls, [list(ids)], "the second pull reached the store")
+        self.assertEqual((cache.hits, cache.misses, len(cache), cache.dim), (3, 3, 3, 4))
+        vectors, metas = self.store.pull(self.static, ids=ids)
+        np.testing.assert_array_equal(vectors, [SMALL_TABLE["good"], SMALL_TABLE["movie"], [0, 0, 0, 0]])
+        self.assertEqual(metas[2].origin, pb.ROW_ORIGIN_PAD)
+        for cached_vectors, cached_metas in (first, second):
+            np.testing.assert_array_equal(cached_vectors, vectors)
+            self.assertEqual(cached_metas, metas)
+
+    def test_pull_OverlayView_BaseRowsKeptOwnRowPulledAgainWithItsPush(self):
+        view = fresh("v")
+        self.store.create_view(view, table=self.table, mode="overlay", unknown="create", init="zeros")
+        ids = self.store.resolve(view, ["good", "@user", "bad"])
+        cache = ImmutableRowCache(view, capacity=10)
+        self.store.pull(cache, ids=ids)
+        self.store.push(view, ids[1:2], np.ones((1, 4), dtype=np.float32), kind="delta")
+        vectors, metas = self.store.pull(cache, ids=ids)
+        self.assertEqual(self.rows.pulls[-1], [ids[1]])
+        self.assertEqual((cache.hits, cache.misses, len(cache)), (2, 4, 2))
+        np.testing.assert_array_equal(vectors, [SMALL_TABLE["good"], [1, 1, 1, 1], SMALL_TABLE["bad"]])
+        self.assertEqual([m.immutable for m in metas], [True, False, True])
+
+    def test_pull_FineTuneView_NothingKeptAndPushesSeen(self):
+        view = fresh("f")
+        self.store.create_view(view, table=self.table, mode="fine-tune", unknown="fail")
+        ids = self.store.resolve(view, ["good", "bad"])
+        cache = ImmutableRowCache(view, capacity=10)
+        _, metas = self.store.pull(cache, ids=ids)
+        self.assertFalse(any(m.immutable for m in metas))
+        self.assertEqual(len(cache), 0)
+        self.store.push(view, ids[:1], np.ones((1, 4), dtype=np.float32), kind="delta")
+        vectors, _ = self.store.pull(cache, ids=ids)
+        self.assertEqual(self.rows.pulls, [list(ids), list(ids)])
+        self.assertEqual((cache.hits, cache.misses, len(cache)), (0, 4, 0))
+        np.testing.assert_array_equal(vectors, [np.add(SMALL_TABLE["good"], 1), SMALL_TABLE["bad"]])
+
+    def test_pull_MoreRowsThanCapacity_FirstOnesKeptOthersPulledEachTime(self):
+        ids = self.store.resolve(self.static, ["good", "great", "bad", "movie"])
+        cache = ImmutableRowCache(self.static, capacity=2)
+        self.store.pull(cache, ids=ids)
+        vectors, _ = self.store.pull(cache, ids=ids)
+        self.assertEqual(self.rows.pulls, [list(ids), list(ids[2:])])
+        self.assertEqual((cache.hits, cache.misses, len(cache)), (2, 6, 2))
+        self.assertIsNotNone(cache.get(ids[1]))
+        self.assertIsNone(cache.get(ids[2]))
+        np.testing.assert_array_equal(vectors, list(SMALL_TABLE.values()))
+
+    def test_pull_MixedHitsAndMisses_RequestOrderOnlyMissesPulled(self):
+        cache = ImmutableRowCache(self.static, capacity=10)
+        self.store.pull(cache, ids=self.store.resolve(self.static, ["great", "movie"]))
+        tokens = ["movie", "good", "great", "bad", "movie", "<pad>"]
+        ids = self.store.resolve(self.static, tokens)
+        vectors, metas = self.store.pull(cache, ids=ids)
+        self.assertEqual(self.rows.pulls[-1], [ids[1], ids[3], ids[5]])
+        self.assertEqual((cache.hits, cache.misses, len(cache)), (3, 5, 5))
+        self.assertEqual([m.id for m in metas], list(ids))
+        np.testing.assert_array_equal(vectors, [SMALL_TABLE.get(t, [0, 0, 0, 0]) for t in tokens])
+
+    def test_pull_CacheWithTokens_ValueErrorAndNoStoreCall(self):
+        cache = ImmutableRowCache(self.static, capacity=10)
+        with self.assertRaises(ValueError):
+            self.store.pull(cache, tokens=["good"])
+        self.assertEqual(self.rows.pulls, [])
