@@ -1,5 +1,6 @@
 // Resolve, pull, push and the read-side extras (the Rows service), mixed into Client.
 import { enumName } from './enums.js';
+import { ImmutableRowCache } from './row-cache.js';
 import { toMeta } from './rows-meta.js';
 import { Subscription } from './subscription.js';
 import { pack, unpack } from './vectors.js';
@@ -16,8 +17,11 @@ export const rowsMethods = {
   /**
    * Reads rows by `tokens` or by row `ids` (not both). Resolves to `{ vectors, dim, rows }`:
    * `vectors` holds `rows.length * dim` floats in request order, `rows` one meta per row.
+   * With an {@link ImmutableRowCache} in place of `view` (ids only), reads its view: the rows the cache keeps
+   * come from it, the others from the store in one call, and those the store marks immutable are offered to it.
    */
   async pull(view, { tokens, ids, unknown } = {}) {
+    if (view instanceof ImmutableRowCache) return pullThrough(this, view, tokens, ids);
     if ((tokens === undefined) === (ids === undefined)) throw new TypeError('give exactly one of tokens and ids');
     const reply = await this.unary(this.rows, 'Pull', {
       view, tokens: tokens ?? [], ids: ids === undefined ? [] : idStrings(ids), unknownPolicy: enumName('UnknownPolicy', unknown),
@@ -87,3 +91,26 @@ export const rowsMethods = {
     return { vectors: unpack(reply.vectors, tokens.length, reply.dim), dim: reply.dim, dims: reply.dims, rows: reply.rows.map(toMeta) };
   },
 };
+
+/** `client.pull(cache, { ids })`: kept rows from `cache`, the others pulled in one call and offered to it. */
+async function pullThrough(client, cache, tokens, ids) {
+  if (tokens !== undefined || ids === undefined) throw new TypeError('a pull through an ImmutableRowCache takes ids, not tokens');
+  const wanted = Array.from(ids, BigInt);
+  if (wanted.length === 0) return client.pull(cache.view, { ids: wanted });
+  const missing = wanted.flatMap((id, i) => (cache.has(id) ? [] : [i]));
+  cache.hits += wanted.length - missing.length;
+  cache.misses += missing.length;
+  const pulled = missing.length === 0 ? undefined : await client.pull(cache.view, { ids: missing.map((i) => wanted[i]) });
+  const dim = pulled?.dim ?? cache.dim;
+  if (missing.length < wanted.length && dim !== cache.dim) throw new RangeError(`${cache.view} now has ${dim}-d rows, its cache ${cache.dim}-d`);
+  const vectors = new Float32Array(wanted.length * dim);
+  const rows = new Array(wanted.length);
+  missing.forEach((i, j) => {
+    const row = pulled.vectors.subarray(j * dim, (j + 1) * dim);
+    vectors.set(row, i * dim);
+    rows[i] = pulled.rows[j];
+    cache.offer(rows[i], row);
+  });
+  wanted.forEach((id, i) => { rows[i] ??= cache.get(id, vectors, i * dim); });
+  return { vectors, dim, rows };
+}

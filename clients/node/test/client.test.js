@@ -1,9 +1,9 @@
 // Client-side behaviour against an in-process fake server: the API key's metadata, subscriptions,
-// enum names and vector packing. No store needed.
+// enum names, vector packing and the immutable-row cache. No store needed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { Client, pack, unpack } from '../src/index.js';
+import { Client, ImmutableRowCache, pack, unpack } from '../src/index.js';
 import { enumName } from '../src/enums.js';
 import { api } from '../src/proto.js';
 
@@ -93,4 +93,43 @@ test('pack and unpack: little-endian float32 round trip, unaligned input copied'
   const unaligned = Buffer.concat([Buffer.alloc(1), bytes]).subarray(1);
   assert.deepEqual(Array.from(unpack(unaligned, 2, 3)), [0, 0.25, 0.5, 0.75, 1, 1.25]);
   assert.throws(() => pack([1, 2, 3], 2), RangeError);
+});
+
+test('ImmutableRowCache: keeps only immutable rows, the first up to its capacity, of one dimension', () => {
+  const meta = (id, immutable = true) => ({ id: BigInt(id), immutable });
+  const cache = new ImmutableRowCache('v', 2);
+  cache.offer(meta(1, false), [9, 9, 9]);
+  assert.deepEqual([cache.size, cache.dim], [0, 0]);
+  cache.offer(meta(1), new Float32Array([1, 2, 3]));
+  cache.offer(meta(2), [4, 5, 6]);
+  cache.offer(meta(3), [7, 8, 9]);
+  assert.deepEqual([cache.size, cache.dim, cache.has(3n)], [2, 3, false]);
+  assert.throws(() => cache.offer(meta(4), [1, 2]), RangeError);
+  const destination = new Float32Array(4);
+  assert.deepEqual(cache.get('2', destination, 1), meta(2));
+  assert.deepEqual(Array.from(destination), [0, 4, 5, 6]);
+  assert.equal(cache.get(3, destination), undefined);
+  assert.throws(() => new ImmutableRowCache('', 1), TypeError);
+  assert.throws(() => new ImmutableRowCache('v', -1), RangeError);
+});
+
+test('pull(cache): only the ids the cache lacks are sent, in one call', async (t) => {
+  const sent = [];
+  const address = await fakeServer(t, api.Rows, {
+    Pull(call, callback) {
+      const ids = call.request.ids.map(Number);
+      sent.push(ids);
+      const rows = ids.map((id) => ({ id: String(id), origin: 'ROW_ORIGIN_BASE', immutable: id !== 3 }));
+      callback(null, { dim: 2, rows, vectors: pack(ids.flatMap((id) => [id, -id]), ids.length) });
+    },
+  });
+  const store = new Client(address, { timeoutMs: 10000 });
+  t.after(() => store.close());
+  const cache = new ImmutableRowCache('v', 10);
+  await store.pull(cache, { ids: [1n, 3n] });
+  const { vectors, dim, rows } = await store.pull(cache, { ids: [3n, 2n, 1n] });
+  assert.deepEqual(sent, [[1, 3], [3, 2]]);
+  assert.deepEqual([Array.from(vectors), dim, rows.map((r) => r.id)], [[3, -3, 2, -2, 1, -1], 2, [3n, 2n, 1n]]);
+  await store.pull(cache, { ids: [2n, 1n] });
+  assert.deepEqual([sent.length, cache.hits, cache.misses], [2, 3, 4]);
 });

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import { status } from '../src/index.js';
+import { ImmutableRowCache, status } from '../src/index.js';
 import { SMALL_TABLE, fresh, storeWithSmallTable, writeSmallTable } from './support.js';
 
 const rowsOf = (vectors, dim) => Array.from({ length: vectors.length / dim }, (_, i) => Array.from(vectors.slice(i * dim, (i + 1) * dim)));
@@ -103,4 +103,72 @@ test('push: with returnRows the reply carries the rows as the push left them', a
   assert.deepEqual(rowsOf(reply.vectors, 4), [SMALL_TABLE.good, [1, 1, 1, 1]]);
   const { vectors } = await store.pull(view, { ids });
   assert.deepEqual(Array.from(reply.vectors), Array.from(vectors));
+});
+
+// Pulls through an ImmutableRowCache: kept rows come from the cache, hits and misses count them.
+
+test('pull(cache): a static view\'s rows are pulled once, then served even after the view is deleted', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('s');
+  await store.createView(view, { table, mode: 'static', unknown: 'fail' });
+  const ids = [...await store.resolve(view, ['good', 'bad', 'movie']), 0n];
+  const plain = await store.pull(view, { ids });
+  const cache = new ImmutableRowCache(view, 10);
+  const first = await store.pull(cache, { ids });
+  assert.deepEqual([cache.hits, cache.misses, cache.size, cache.dim], [0, 4, 4, 4]);
+  await store.deleteView(view);
+  await assert.rejects(store.pull(view, { ids }), (error) => error.code === status.NOT_FOUND);
+  const second = await store.pull(cache, { ids });
+  assert.deepEqual([cache.hits, cache.misses], [4, 4]);
+  for (const reply of [first, second]) {
+    assert.equal(reply.dim, 4);
+    assert.deepEqual(Array.from(reply.vectors), Array.from(plain.vectors));
+    assert.deepEqual(reply.rows, plain.rows);
+  }
+  assert.deepEqual(rowsOf(second.vectors, 4), [SMALL_TABLE.good, SMALL_TABLE.bad, SMALL_TABLE.movie, [0, 0, 0, 0]]);
+});
+
+test('pull(cache): through a fine-tune view nothing is kept and a push shows', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('f');
+  await store.createView(view, { table, mode: 'fine-tune', optimizer: 'sgd' });
+  const ids = await store.resolve(view, ['good', 'bad']);
+  const cache = new ImmutableRowCache(view, 10);
+  const before = await store.pull(cache, { ids });
+  assert.deepEqual(before.rows.map((r) => r.immutable), [false, false]);
+  await store.push(view, ids, new Float32Array(8).fill(1), { kind: 'delta' });
+  const after = await store.pull(cache, { ids });
+  assert.deepEqual(rowsOf(after.vectors, 4), [[2, 1, 1, 1], [1, 2, 1, 1]]);
+  assert.deepEqual([cache.hits, cache.misses, cache.size], [0, 4, 0]);
+});
+
+test('pull(cache): the first immutable rows up to the capacity are kept, created rows never', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, mode: 'overlay', unknown: 'create', init: 'zeros' });
+  const ids = await store.resolve(view, ['good', '@user', 'bad', 'movie']);
+  const cache = new ImmutableRowCache(view, 2);
+  await store.pull(cache, { ids });
+  assert.equal(cache.size, 2);
+  assert.deepEqual([...ids].map((id) => cache.has(id)), [true, false, true, false]);
+  const again = await store.pull(cache, { ids });
+  assert.deepEqual([cache.hits, cache.misses, cache.size], [2, 6, 2]);
+  assert.deepEqual(rowsOf(again.vectors, 4), [SMALL_TABLE.good, [0, 0, 0, 0], SMALL_TABLE.bad, SMALL_TABLE.movie]);
+});
+
+test('pull(cache): hits and misses mixed come back in request order', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, mode: 'overlay', unknown: 'create', init: 'zeros' });
+  const [good, user, bad, movie] = await store.resolve(view, ['good', '@user', 'bad', 'movie']);
+  const cache = new ImmutableRowCache(view, 10);
+  await store.pull(cache, { ids: [movie, good] });
+  const ids = [good, user, bad, movie, good];
+  const mixed = await store.pull(cache, { ids });
+  assert.deepEqual([cache.hits, cache.misses], [3, 4]);
+  const plain = await store.pull(view, { ids });
+  assert.deepEqual(Array.from(mixed.vectors), Array.from(plain.vectors));
+  assert.deepEqual(mixed.rows, plain.rows);
+  assert.deepEqual(mixed.rows.map((r) => r.id), ids);
+  await assert.rejects(store.pull(cache, { tokens: ['good'] }), TypeError);
 });
