@@ -80,7 +80,10 @@ public sealed partial class Store
     private void ImportRows(TableEntry entry, Stream source, VectorFormat format, string sourceName, long totalBytes,
         IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
-        using var reader = VectorFileReader.Open(source, format, sourceName, leaveOpen: true);
+        // A text file's numbers are parsed on a thread of their own, beside the inserts on this one (parsing a text
+        // row costs more than inserting it). A binary row is only copied: reading ahead would add a copy and gain nothing.
+        var opened = VectorFileReader.Open(source, format, sourceName, leaveOpen: true);
+        using var reader = opened.Format == VectorFormat.Word2VecBinary ? opened : new ReadAheadVectorReader(opened);
         if (reader.Dim > MaxDim)
             throw new VectorFormatException(sourceName, "header", $"dimension {reader.Dim} is larger than {MaxDim}");
         var dim = reader.Dim;

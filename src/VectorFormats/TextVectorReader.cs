@@ -93,13 +93,21 @@ internal sealed class TextVectorReader : IVectorReader
         if (tokenBytes.IsEmpty) throw Error(_lineNumber, "empty token");
         string token = RowParsing.DecodeToken(tokenBytes) ?? throw Error(_lineNumber, "token is not valid UTF-8");
 
+        // Plain decimals are parsed in the pass that finds their end; anything else goes the general way.
+        int at = 0;
         for (int i = 0; i < Dim; i++)
         {
-            int space = values.IndexOf((byte)' ');
-            ReadOnlySpan<byte> field = space < 0 ? values : values[..space];
+            if (SimpleDecimal.TryParseField(values, at, out vector[i], out int end))
+            {
+                at = end + 1;
+                continue;
+            }
+            ReadOnlySpan<byte> rest = at < values.Length ? values[at..] : default;
+            int space = rest.IndexOf((byte)' ');
+            ReadOnlySpan<byte> field = space < 0 ? rest : rest[..space];
             string? problem = RowParsing.ParseValue(field, i, out vector[i]);
             if (problem is not null) throw Error(_lineNumber, problem);
-            values = space < 0 ? default : values[(space + 1)..];
+            at += field.Length + 1;
         }
         return token;
     }

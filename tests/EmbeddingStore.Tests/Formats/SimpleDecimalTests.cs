@@ -25,6 +25,55 @@ public class SimpleDecimalTests
         Assert.InRange(accepted, samples / 2, samples);
     }
 
+    [Fact]
+    public void RandomFieldsOfALine_MatchFloatParseBitForBit()
+    {
+        // Fields followed by others: eight bytes after the point are there to read at once (the SWAR path).
+        var random = new Random(20261205);
+        for (int line = 0; line < 2_000; line++)
+        {
+            string[] fields = Enumerable.Range(0, 50).Select(_ => RandomDecimal(random)).ToArray();
+            byte[] bytes = Encoding.ASCII.GetBytes(string.Join(' ', fields) + " 0.5 tail");
+            int at = 0;
+            foreach (string field in fields)
+            {
+                bool fast = SimpleDecimal.TryParseField(bytes, at, out float value, out int end);
+                Assert.Equal(SimpleDecimal.TryParse(Encoding.ASCII.GetBytes(field), out float alone), fast);
+                at += field.Length + 1;
+                if (!fast) continue;
+                Assert.Equal(at - 1, end);
+                Assert.True(BitConverter.SingleToInt32Bits(float.Parse(field, CultureInfo.InvariantCulture)) == BitConverter.SingleToInt32Bits(value),
+                    $"\"{field}\": fast path gave {value:R}, float.Parse gave {float.Parse(field, CultureInfo.InvariantCulture):R}");
+                Assert.Equal(BitConverter.SingleToInt32Bits(alone), BitConverter.SingleToInt32Bits(value));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("0.12345678 1", 0.12345678f, 10)]
+    [InlineData("-0.1234567 1", -0.1234567f, 10)]
+    [InlineData("0.1 2345678", 0.1f, 3)]
+    [InlineData("0. 12345678", 0f, 2)]
+    [InlineData("3.25", 3.25f, 4)]
+    public void FieldsBeforeOthers_EndAtTheSpace(string text, float expected, int expectedEnd)
+    {
+        Assert.True(SimpleDecimal.TryParseField(Encoding.ASCII.GetBytes(text), 0, out float value, out int end));
+        Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(value));
+        Assert.Equal(expectedEnd, end);
+    }
+
+    [Theory]
+    [InlineData("0.125e-05 1")]
+    [InlineData("0.12345x78 1")]
+    [InlineData("0.1234\u00e95 1")]
+    [InlineData("0.123456789012345678901 1")]
+    [InlineData("0.000000000001 1")]
+    [InlineData("1.2.3 4567890")]
+    public void UnusualFieldsBeforeOthers_AreLeftToTheGeneralParser(string text)
+    {
+        Assert.False(SimpleDecimal.TryParseField(Encoding.UTF8.GetBytes(text), 0, out _, out _));
+    }
+
     [Theory]
     [InlineData("1e5")]
     [InlineData("NaN")]
