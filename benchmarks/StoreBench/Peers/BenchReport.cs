@@ -72,7 +72,7 @@ public sealed class BenchReport(int batchRows, double seconds)
         s.AppendLine($"Disk write limit: a sequential 1 GiB write in 1 MiB buffers with one fsync, beside the store's data: {DiskWrite:N0} MB/s. " +
             "The store's import writes every row to its log and checkpoints it before answering, so it cannot import faster than that.");
         s.AppendLine();
-        s.AppendLine("| import (word2vec binary) | system | MB/s | seconds | CPU seconds | peak resident MB | speed / gensim's | MB/s / disk write |");
+        s.AppendLine("| import | system | MB/s | seconds | CPU seconds | peak resident MB | speed / gensim's | MB/s / disk write |");
         s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var m in _imports)
         {

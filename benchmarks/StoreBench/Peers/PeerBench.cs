@@ -72,14 +72,21 @@ public static class PeerBench
             }
 
             if (options.Imports)
-                await CompareImportAsync("glove-6b-100d-top100k.bin", options.Vectors, work, options.Python, report, cancellationToken);
+            {
+                await CompareImportAsync("glove-6b-100d-top100k.bin", options.Vectors, binary: true, work, options.Python, report, cancellationToken);
+                // GloVe and fastText are published as text: the same table as a word2vec text file (written here).
+                var text = Path.Combine(import, "glove-100d.txt");
+                WriteText(options.Vectors, text);
+                await CompareImportAsync("glove-6b-100d-top100k as word2vec text", text, binary: false, work, options.Python, report, cancellationToken);
+                File.Delete(text);
+            }
             if (options.Imports && options.ImportRows > 0)
             {
                 var big = Path.Combine(import, "generated-300d.bin");
                 var clock = Stopwatch.StartNew();
                 BigImport.Generate(big, options.ImportRows, 300);
                 Console.WriteLine($"generated {options.ImportRows:N0} x 300 in {clock.Elapsed.TotalSeconds:F0} s");
-                await CompareImportAsync($"generated {options.ImportRows:N0} x 300", big, work, options.Python, report, cancellationToken);
+                await CompareImportAsync($"generated {options.ImportRows:N0} x 300", big, binary: true, work, options.Python, report, cancellationToken);
                 File.Delete(big);
             }
 
@@ -183,7 +190,7 @@ public static class PeerBench
     /// The store's ImportFile in a fresh server process (and, for small files, again into the same process)
     /// against gensim's loader, on the same file.
     /// </summary>
-    private static async Task CompareImportAsync(string label, string file, string work, string python, BenchReport report,
+    private static async Task CompareImportAsync(string label, string file, bool binary, string work, string python, BenchReport report,
         CancellationToken cancellationToken)
     {
         var megabytes = new FileInfo(file).Length / 1e6;
@@ -214,13 +221,22 @@ public static class PeerBench
             }
         }
         Directory.Delete(dataDir, recursive: true);
-        var gensim = await GensimImport.RunAsync(python, file, cancellationToken);
+        var gensim = await GensimImport.RunAsync(python, file, binary, cancellationToken);
         if (gensim is null) return;
         report.AddImport(label, $"{BenchReport.GensimSystem} 4 load_word2vec_format", megabytes, gensim.Seconds, gensim.CpuSeconds, gensim.PeakBytes, gensim.Rows);
         Console.WriteLine($"gensim import {label}: {megabytes / gensim.Seconds:F0} MB/s, peak {gensim.PeakBytes / 1e6:F0} MB");
     }
 
     private static long[] Pick(long[] ids, Random random) => [.. Load.Distinct(random, ids.Length, BatchRows).Select(i => ids[i])];
+
+    /// <summary>Writes the table in <paramref name="source"/> as a word2vec text file.</summary>
+    private static void WriteText(string source, string destination)
+    {
+        var (tokens, rows, dim) = ReadTable(source);
+        using var stream = File.Create(destination);
+        using var writer = VectorFileWriter.Create(stream, binary: false, tokens.Count, dim);
+        for (var i = 0; i < tokens.Count; i++) writer.WriteRow(tokens[i], rows.AsSpan(i * dim, dim));
+    }
 
     private static (List<string> Tokens, float[] Rows, int Dim) ReadTable(string path)
     {
