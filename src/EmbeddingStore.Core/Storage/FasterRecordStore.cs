@@ -186,7 +186,7 @@ internal sealed class FasterRecordStore : IRecordStore
                 lock (StripeOf(ref key))
                 {
                     // Under the stripe no other write of this key runs, so the record stays the newest until it is copied.
-                    if (!IsNewest(session, ref key, records.CurrentAddress, value.AsReadOnlySpan(), ref buffer)) continue;
+                    if (!IsNewest(session, ref key, records.CurrentAddress, _kv.Log.HeadAddress, value.AsReadOnlySpan(), ref buffer)) continue;
                     var status = session.Upsert(ref key, ref value);
                     if (status.IsPending) CompletePending(session);
                 }
@@ -210,15 +210,22 @@ internal sealed class FasterRecordStore : IRecordStore
     /// key is in memory. When the chain goes on on disk, FASTER does not report which record the read found, so
     /// the value it found (the record itself, or a newer one) is compared; finding none there may also mean a newer
     /// deletion, so a full read settles that case.
+    /// A record still in memory (at or above <paramref name="headAddress"/>, read before the record's address) is
+    /// asked of a plain read instead: every newer record of its key is in memory too, so the read reports the newest
+    /// one's address. FASTER 2.6.5 cannot stop a read above a record in memory: when the chain walk reaches the stop
+    /// without a match (a newer record of another key heads the chain), it reads the record at the stop through a
+    /// null physical address (a <see cref="NullReferenceException"/>).
     /// </summary>
-    private static unsafe bool IsNewest(Session session, ref SpanByte key, long address, ReadOnlySpan<byte> value, ref byte[] buffer)
+    private static unsafe bool IsNewest(Session session, ref SpanByte key, long address, long headAddress, ReadOnlySpan<byte> value,
+        ref byte[] buffer)
     {
         if (buffer.Length < value.Length) buffer = new byte[value.Length * 2];
         fixed (byte* d = buffer)
         {
             var input = default(FasterInput);
             var output = new FasterOutput { Destination = d, Capacity = buffer.Length };
-            var above = StopAbove(address);
+            // The head address only grows: a record below it when it was read stays below it.
+            var above = address < headAddress ? StopAbove(address) : default;
             var status = session.Read(ref key, ref input, ref output, ref above, out var metadata);
             if (!status.IsPending)
             {
