@@ -36,12 +36,10 @@ internal static class SimpleDecimal
         value = 0;
         end = start;
         int i = start;
-        bool negative = false;
-        if ((uint)i < (uint)text.Length && (text[i] == (byte)'-' || text[i] == (byte)'+'))
-        {
-            negative = text[i] == (byte)'-';
-            i++;
-        }
+        // Signs are without branches: in embedding files about half the values are negative, at random.
+        int first = (uint)i < (uint)text.Length ? text[i] : 0;
+        int negative = first == '-' ? 1 : 0;
+        i += negative | (first == '+' ? 1 : 0);
 
         ulong significand = 0;
         int digits = 0;
@@ -74,8 +72,8 @@ internal static class SimpleDecimal
         if ((i < text.Length && text[i] != (byte)' ') || digits == 0
             || significand > MaxExactSignificand || fractionDigits >= PowersOfTen.Length) return false;
 
-        value = significand / PowersOfTen[fractionDigits];
-        if (negative) value = -value;
+        // The significand is at most 2^24 here: exact as an int and as a float.
+        value = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((int)significand / PowersOfTen[fractionDigits]) ^ (negative << 31));
         return true;
     }
 
