@@ -43,7 +43,7 @@ public static class PredictCommand
             var examples = tokens.Select(t => new Example(t, 0)).ToList();
             var batch = Batcher.Build(examples, [.. Enumerable.Range(0, examples.Count)], t => ids[t], cnn.Config.Positions, saved.FilterMax, rows.PadId);
             var feeder = new BatchFeeder(rows);
-            var prepared = await feeder.WaitAsync(feeder.Prepare(batch, cancellationToken));
+            var prepared = await feeder.WaitAsync(feeder.Prepare(batch, null, cancellationToken));
             var probabilities = cnn.Probabilities(prepared.Rows, prepared.Index.DistinctIds.Length, prepared.Index.LocalIndex, prepared.StaticRows);
             var classes = cnn.Config.Classes;
             for (var i = 0; i < sentences.Length; i++)

@@ -20,9 +20,10 @@ public sealed class PreparedBatch
 /// Moves rows between the trainer and the row source so that every step sees the rows exactly as a synchronous
 /// trainer would (each one as updated by every earlier step), while as little as possible waits:
 /// <list type="bullet">
-/// <item>The pull of batch i+1 starts before batch i is computed.</item>
+/// <item>The pull of batch i+1 starts before batch i is computed. It leaves out the rows batch i trains: step i's
+/// push returns them (below), and their static channel, which never changes, is copied from batch i.</item>
 /// <item>After step i, the gradients of rows that batch i+1 also reads are pushed at once and the push returns the
-/// rows as it left them, which replace the prefetched ones; the other rows' gradients are pushed in the background,
+/// rows as it left them, which fill those slots of batch i+1; the other rows' gradients are pushed in the background,
 /// behind the next step's computation.</item>
 /// <item>A pull starts only once every background push started before it has finished, so it never reads a row
 /// an earlier step is still updating. Rows of one step's background push are not in the next batch, so nothing
@@ -43,7 +44,11 @@ public sealed class BatchFeeder(IRowSource source, bool overlapPushes = true)
     public void ResetWaiting() => _waiting.Reset();
 
     /// <summary>Starts pulling a batch's distinct rows, after the background pushes started so far.</summary>
-    public PreparedBatch Prepare(Batch batch, CancellationToken cancellationToken)
+    /// <param name="pushedBefore">
+    /// The batch whose step runs before this one and whose push (<see cref="PushAsync"/>, with this batch as next)
+    /// will return the rows it trains, or null: then every row is pulled.
+    /// </param>
+    public PreparedBatch Prepare(Batch batch, PreparedBatch? pushedBefore, CancellationToken cancellationToken)
     {
         var index = BatchIndex.Of(batch.Ids, source.PadId);
         var count = index.DistinctIds.Length;
@@ -55,16 +60,70 @@ public sealed class BatchFeeder(IRowSource source, bool overlapPushes = true)
             StaticRows = source.HasStaticChannel ? new float[count * source.Dim] : [],
             Trainable = new bool[count],
         };
+        var pulled = overlapPushes && pushedBefore is not null ? TakeFromPushed(prepared, pushedBefore) : null;
         _background = _background.Where(t => !t.IsCompletedSuccessfully).ToList();
         var before = _background.ToArray();
-        prepared.Pulled = PullAsync(prepared, before, cancellationToken);
+        prepared.Pulled = pulled is null ? PullAsync(prepared, before, cancellationToken) : PullSomeAsync(prepared, pulled, before, cancellationToken);
         return prepared;
+    }
+
+    /// <summary>Rows pulled, and rows left out of a pull because a push returned them.</summary>
+    public (long Pulled, long FromPushes) RowsRead => (Interlocked.Read(ref _rowsPulled), Interlocked.Read(ref _rowsFromPushes));
+
+    private long _rowsPulled, _rowsFromPushes;
+
+    /// <summary>
+    /// Marks the rows of <paramref name="batch"/> that <paramref name="pushedBefore"/> trains (its push will fill them)
+    /// and copies their static channel; returns the slots left to pull, or null when that is all of them.
+    /// </summary>
+    private int[]? TakeFromPushed(PreparedBatch batch, PreparedBatch pushedBefore)
+    {
+        var dim = source.Dim;
+        var trained = new Dictionary<long, int>();
+        for (var r = 0; r < pushedBefore.Index.DistinctIds.Length; r++)
+            if (pushedBefore.Trainable[r]) trained[pushedBefore.Index.DistinctIds[r]] = r;
+        var toPull = new List<int>(batch.Index.DistinctIds.Length);
+        for (var r = 0; r < batch.Index.DistinctIds.Length; r++)
+        {
+            if (!trained.TryGetValue(batch.Index.DistinctIds[r], out var from))
+            {
+                toPull.Add(r);
+                continue;
+            }
+            batch.Trainable[r] = true;
+            if (source.HasStaticChannel)
+                pushedBefore.StaticRows.AsSpan(from * dim, dim).CopyTo(batch.StaticRows.AsSpan(r * dim, dim));
+        }
+        Interlocked.Add(ref _rowsFromPushes, batch.Index.DistinctIds.Length - toPull.Count);
+        return toPull.Count == batch.Index.DistinctIds.Length ? null : [.. toPull];
     }
 
     private async Task PullAsync(PreparedBatch batch, Task[] before, CancellationToken cancellationToken)
     {
         if (before.Length > 0) await Task.WhenAll(before);
+        Interlocked.Add(ref _rowsPulled, batch.Index.DistinctIds.Length);
         await source.PullAsync(batch.Index.DistinctIds, batch.Rows, batch.StaticRows, batch.Trainable, cancellationToken);
+    }
+
+    /// <summary>Pulls the rows in <paramref name="slots"/> only, into their places in the batch.</summary>
+    private async Task PullSomeAsync(PreparedBatch batch, int[] slots, Task[] before, CancellationToken cancellationToken)
+    {
+        if (before.Length > 0) await Task.WhenAll(before);
+        if (slots.Length == 0) return;
+        var dim = source.Dim;
+        var ids = new long[slots.Length];
+        for (var i = 0; i < slots.Length; i++) ids[i] = batch.Index.DistinctIds[slots[i]];
+        var rows = new float[slots.Length * dim];
+        var staticRows = source.HasStaticChannel ? new float[slots.Length * dim] : [];
+        var trainable = new bool[slots.Length];
+        Interlocked.Add(ref _rowsPulled, slots.Length);
+        await source.PullAsync(ids, rows, staticRows, trainable, cancellationToken);
+        for (var i = 0; i < slots.Length; i++)
+        {
+            rows.AsSpan(i * dim, dim).CopyTo(batch.Rows.AsSpan(slots[i] * dim, dim));
+            if (source.HasStaticChannel) staticRows.AsSpan(i * dim, dim).CopyTo(batch.StaticRows.AsSpan(slots[i] * dim, dim));
+            batch.Trainable[slots[i]] = trainable[i];
+        }
     }
 
     /// <summary>Awaits a batch's rows, counting the time the trainer had to wait for them.</summary>
@@ -127,7 +186,8 @@ public sealed class BatchFeeder(IRowSource source, bool overlapPushes = true)
         var sharedIds = Ids(batch, shared);
         var rowsAfter = new float[shared.Count * dim];
         await WaitedAsync(source.PushAsync(sharedIds, Gradients(rowGradients, shared, dim), rowsAfter, cancellationToken));
-        // The prefetch may have read these rows before or after the push: the push's own copy wins either way.
+        // Prepared with this batch as pushedBefore, the next batch did not pull these rows; prepared without, it may
+        // have read them before or after the push: the push's own copy wins either way.
         await WaitAsync(next);
         for (var i = 0; i < sharedIds.Length; i++)
             rowsAfter.AsSpan(i * dim, dim).CopyTo(next.Rows.AsSpan(nextSlots[sharedIds[i]] * dim, dim));

@@ -15,6 +15,9 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
     /// </summary>
     public const int TrainAccuracySample = 2000;
 
+    /// <summary>Rows read so far: pulled, and left out of pulls because a push returned them.</summary>
+    public (long Pulled, long FromPushes) RowsRead => _feeder.RowsRead;
+
     /// <summary>Row ids of every token of the dataset; filled by the caller through the row source.</summary>
     public required IReadOnlyDictionary<string, long> Ids { get; init; }
 
@@ -50,12 +53,15 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         double lossSum = 0;
-        var pending = _feeder.Prepare(Build(examples, batches[0]), cancellationToken);
+        var pending = _feeder.Prepare(Build(examples, batches[0]), null, cancellationToken);
         var reported = Stopwatch.StartNew();
         for (var i = 0; i < batches.Count; i++)
         {
             var batch = await _feeder.WaitAsync(pending);
-            var next = i + 1 < batches.Count ? _feeder.Prepare(Build(examples, batches[i + 1]), cancellationToken) : null;
+            // The rows this step trains come back with its push: the next batch's pull leaves them out.
+            var next = i + 1 < batches.Count
+                ? _feeder.Prepare(Build(examples, batches[i + 1]), options.Variant.TrainsRows() ? batch : null, cancellationToken)
+                : null;
             var gradients = new float[batch.Index.DistinctIds.Length * rows.Dim];
             lossSum += model.TrainStep(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.Batch.Labels,
                 batch.StaticRows, gradients);
@@ -79,12 +85,12 @@ public sealed class FoldTrainer(ICnnBackend model, IRowSource rows, TrainingOpti
         if (indices.Count == 0) return double.NaN;
         var correct = 0;
         var chunks = Batcher.Order(indices, 200, null, fillLastBatch: false);
-        var pending = _feeder.Prepare(Build(examples, chunks[0]), cancellationToken);
+        var pending = _feeder.Prepare(Build(examples, chunks[0]), null, cancellationToken);
         for (var i = 0; i < chunks.Count; i++)
         {
             var batch = await _feeder.WaitAsync(pending);
             // The next chunk's rows are pulled while this one is classified.
-            if (i + 1 < chunks.Count) pending = _feeder.Prepare(Build(examples, chunks[i + 1]), cancellationToken);
+            if (i + 1 < chunks.Count) pending = _feeder.Prepare(Build(examples, chunks[i + 1]), null, cancellationToken);
             var predictions = model.Predict(batch.Rows, batch.Index.DistinctIds.Length, batch.Index.LocalIndex, batch.StaticRows);
             for (var b = 0; b < predictions.Length; b++)
                 if (predictions[b] == batch.Batch.Labels[b]) correct++;

@@ -106,7 +106,7 @@ public class FoldTrainerTests(AcceleratorFixture devices)
         var pretrained = vocabulary.Select(t => (t, Enumerable.Range(0, 8).Select(_ => random.NextSingle() - 0.5f).ToArray())).ToList();
         var indices = Enumerable.Range(0, examples.Count).ToArray();
 
-        async Task<(FoldResult Result, float[] Rows)> TrainAsync(bool overlap)
+        async Task<(FoldResult Result, float[] Rows, (long Pulled, long FromPushes) Read)> TrainAsync(bool overlap)
         {
             // The table keeps (and trains) the arrays it is given: each run gets its own copies.
             var inner = new InMemoryRowSource(8, variant, pretrained.Select(p => (p.Item1, p.Item2.ToArray())), 0.5f, seed: 1);
@@ -137,7 +137,7 @@ public class FoldTrainerTests(AcceleratorFixture devices)
             var result = await trainer.TrainAsync(0, examples, indices[..120], indices[120..140], indices[140..], null, default);
             var final = new float[ids.Length * 8];
             await inner.PullAsync(ids, final, new float[ids.Length * 8], new bool[ids.Length], default);
-            return (result, final);
+            return (result, final, trainer.RowsRead);
         }
 
         var synchronous = await TrainAsync(overlap: false);
@@ -148,5 +148,9 @@ public class FoldTrainerTests(AcceleratorFixture devices)
         Assert.Equal(synchronous.Result.Epochs.Select(e => e.TestAccuracy), overlapped.Result.Epochs.Select(e => e.TestAccuracy));
         // The rows did move: the comparison is not between two untrained tables.
         Assert.NotEqual(pretrained.SelectMany(p => p.Item2), synchronous.Rows);
+        // Every row of every batch was read once: pulled, or (overlapped) returned by the push of the step before.
+        Assert.Equal(0, synchronous.Read.FromPushes);
+        Assert.True(overlapped.Read.FromPushes > 0);
+        Assert.Equal(synchronous.Read.Pulled, overlapped.Read.Pulled + overlapped.Read.FromPushes);
     }
 }
