@@ -14,22 +14,21 @@ public sealed record StoreCredentials(string? ApiKey = null, string? CaCertifica
 {
     public static StoreCredentials None { get; } = new();
 
-    /// <summary>A handler that trusts only chains ending at the CA file's certificates, host name still checked.</summary>
-    internal SocketsHttpHandler? CreateHandler()
+    /// <summary>
+    /// Makes <paramref name="handler"/> trust only chains ending at the CA file's certificates, host name still checked;
+    /// leaves it as it is without a CA file.
+    /// </summary>
+    internal void ApplyTo(SocketsHttpHandler handler)
     {
-        if (CaCertificateFile is null) return null;
+        if (CaCertificateFile is null) return;
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(CaCertificateFile);
         if (roots.Count == 0) throw new InvalidDataException($"{CaCertificateFile} holds no PEM certificate");
-        return new SocketsHttpHandler
+        handler.SslOptions = new SslClientAuthenticationOptions
         {
-            EnableMultipleHttp2Connections = true,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
-                    certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 &&
-                    ChainsTo(roots, new X509Certificate2(certificate), presented),
-            },
+            RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
+                certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 &&
+                ChainsTo(roots, new X509Certificate2(certificate), presented),
         };
     }
 

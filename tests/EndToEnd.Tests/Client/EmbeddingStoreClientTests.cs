@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using EmbeddingStore.Client;
 using EmbeddingStore.Protos;
 using Google.Protobuf;
@@ -158,6 +160,34 @@ public class EmbeddingStoreClientTests
 
         Assert.Contains("127.0.0.1:1", error.Message);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void CreateHandler_LargeStreamWindow_TrustsOnlyTheCaFileWhenGiven()
+    {
+        using var plain = EmbeddingStoreClient.CreateHandler(StoreCredentials.None);
+        Assert.Equal(EmbeddingStoreClient.InitialStreamWindowBytes, plain.InitialHttp2StreamWindowSize);
+        Assert.True(plain.EnableMultipleHttp2Connections);
+        Assert.Null(plain.SslOptions.RemoteCertificateValidationCallback);
+
+        var directory = Directory.CreateTempSubdirectory("client-handler-");
+        try
+        {
+            var ca = Path.Combine(directory.FullName, "ca.pem");
+            using var key = ECDsa.Create();
+            var request = new CertificateRequest("CN=test-ca", key, HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllText(ca, certificate.ExportCertificatePem());
+            using var trusting = EmbeddingStoreClient.CreateHandler(new StoreCredentials(CaCertificateFile: ca));
+            Assert.Equal(EmbeddingStoreClient.InitialStreamWindowBytes, trusting.InitialHttp2StreamWindowSize);
+            Assert.NotNull(trusting.SslOptions.RemoteCertificateValidationCallback);
+
+            var empty = Path.Combine(directory.FullName, "empty.pem");
+            File.WriteAllText(empty, "not a certificate\n");
+            var error = Assert.Throws<InvalidDataException>(() => EmbeddingStoreClient.CreateHandler(new StoreCredentials(CaCertificateFile: empty)));
+            Assert.Contains(empty, error.Message);
+        }
+        finally { directory.Delete(recursive: true); }
     }
 
     private static (EmbeddingStoreClient, FakeGrpcHandler) Fake(IMessage reply, TimeSpan? callTimeout = null)
