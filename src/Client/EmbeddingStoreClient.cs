@@ -19,8 +19,9 @@ public sealed partial class EmbeddingStoreClient : IDisposable
     /// <summary>
     /// The HTTP/2 receive window each call starts with, where .NET's is 64 KiB. A pull of 1,000 rows answers 0.4-1.2 MB;
     /// with 64 KiB the server stopped for the client's window updates several times per response. With 4 MiB the
-    /// server spent 12-15 % less CPU per pulled row and MR epochs through the store ran 2-11 % faster (docs/benchmarks.md,
-    /// "Making it fast"); 16 MiB was a loss (each response buffered in fresh arrays, 16 clients in the GC).
+    /// server spent 13-20 % less CPU per pulled row (3 % for 100-d rows with 16 clients) and MR epochs through the
+    /// store ran 2-11 % faster (docs/benchmarks.md, "Making it fast"); 16 MiB was a loss (each response buffered in
+    /// fresh arrays, 16 clients in the GC).
     /// </summary>
     public const int InitialStreamWindowBytes = 4 * 1024 * 1024;
 
