@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 
 namespace EmbeddingStore.Client;
@@ -20,32 +21,19 @@ public sealed record PushRetryPolicy
     public static PushRetryPolicy None { get; } = new() { MaxAttempts = 1 };
 
     /// <summary>Attempts in all, the first included; 1 means no retry.</summary>
-    public int MaxAttempts
-    {
-        get;
-        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "at least 1 attempt");
-    } = 3;
+    public int MaxAttempts { get; init => field = Valid(value, value >= 1, "at least 1"); } = 3;
 
     /// <summary>The wait before the first retry (before jitter).</summary>
-    public TimeSpan InitialBackoff
-    {
-        get;
-        init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(InitialBackoff), value, "not negative");
-    } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan InitialBackoff { get; init => field = Valid(value, value >= TimeSpan.Zero, "not negative"); } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Each further retry waits this many times longer than the one before.</summary>
-    public double BackoffMultiplier
-    {
-        get;
-        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(BackoffMultiplier), value, "at least 1");
-    } = 2;
+    public double BackoffMultiplier { get; init => field = Valid(value, value >= 1, "at least 1"); } = 2;
 
     /// <summary>The longest wait between two attempts (before jitter).</summary>
-    public TimeSpan MaxBackoff
-    {
-        get;
-        init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(MaxBackoff), value, "not negative");
-    } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxBackoff { get; init => field = Valid(value, value >= TimeSpan.Zero, "not negative"); } = TimeSpan.FromSeconds(2);
+
+    private static T Valid<T>(T value, bool valid, string rule, [CallerMemberName] string property = "") =>
+        valid ? value : throw new ArgumentOutOfRangeException(property, value, rule);
 
     /// <summary>Whether a push that failed with <paramref name="code"/> is retried (attempts left aside).</summary>
     public static bool IsRetryable(StatusCode code) => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded;

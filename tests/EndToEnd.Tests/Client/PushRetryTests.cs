@@ -187,7 +187,7 @@ public class PushRetryTests
         }
         Assert.Equal(3, PushRetryPolicy.Default.MaxAttempts);
         Assert.Equal(1, PushRetryPolicy.None.MaxAttempts);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new PushRetryPolicy { MaxAttempts = 0 });
+        Assert.Equal("MaxAttempts", Assert.Throws<ArgumentOutOfRangeException>(() => new PushRetryPolicy { MaxAttempts = 0 }).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PushRetryPolicy { InitialBackoff = TimeSpan.FromSeconds(-1) });
         Assert.Throws<ArgumentOutOfRangeException>(() => new PushRetryPolicy { BackoffMultiplier = 0.5 });
     }
