@@ -9,7 +9,7 @@ namespace EmbeddingStore.Client;
 /// (<c>PushRequest.request_id</c>) and each retry sends the same one, so a store that remembers it applies the push
 /// once and answers the repeat with the first answer, flagged <c>replayed</c>. Other calls are never retried, and
 /// neither are other status codes. Between attempts the client waits
-/// <c>min(MaxBackoff, InitialBackoff * BackoffMultiplier^(retry - 1))</c>, of which a random half (jitter: clients
+/// <c>min(MaxBackoff, InitialBackoff * BackoffMultiplier^(retry - 1))</c>, cut at random by up to half (jitter: clients
 /// that failed together do not retry together); each attempt gets its own <see cref="EmbeddingStoreClient.CallTimeout"/>.
 /// </summary>
 public sealed record PushRetryPolicy

@@ -25,7 +25,7 @@ export function checkRequestId(requestId) {
 
 /**
  * How a push is retried after UNAVAILABLE or DEADLINE_EXCEEDED: `attempts` in all (1: no retry), waiting
- * `min(maxBackoffMs, initialBackoffMs * multiplier ** (retry - 1))` before retry number `retry`, of which a random
+ * `min(maxBackoffMs, initialBackoffMs * multiplier ** (retry - 1))` before retry number `retry`, cut at random by up to
  * half (jitter). Each attempt gets the client's whole `timeoutMs`. Other calls are never retried.
  */
 export class RetryPolicy {

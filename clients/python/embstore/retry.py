@@ -29,8 +29,8 @@ def check_request_id(request_id):
 
 class RetryPolicy:
     """How a push is retried after UNAVAILABLE or DEADLINE_EXCEEDED: ``attempts`` in all (1: no retry), waiting
-    ``min(max_backoff, initial_backoff * multiplier ** (retry - 1))`` seconds before retry number ``retry``, of which
-    a random half (jitter). Each attempt gets the client's whole ``timeout``. Other calls are never retried."""
+    ``min(max_backoff, initial_backoff * multiplier ** (retry - 1))`` seconds before retry number ``retry``, cut at
+    random by up to half (jitter). Each attempt gets the client's whole ``timeout``. Other calls are never retried."""
 
     def __init__(self, attempts=3, initial_backoff=0.1, multiplier=2.0, max_backoff=2.0):
         if attempts < 1:
