@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
 using Grpc.Core;
 using EmbeddingStore.Protos;
 
@@ -105,38 +107,50 @@ public sealed partial class EmbeddingStoreClient
 
     /// <summary>
     /// Sends sparse updates: <paramref name="values"/> holds one <c>dim</c>-long vector per id, row after row.
+    /// After UNAVAILABLE or DEADLINE_EXCEEDED the push is sent again with the same request id, as
+    /// <see cref="PushRetry"/> allows; the last error is thrown when no attempt is left.
     /// </summary>
     /// <param name="onFrozen">REFUSE fails the whole push on a non-trainable row; REPORT applies the rest and lists it.</param>
+    /// <param name="requestId">The push's request id (1 to 64 bytes; <see cref="NewRequestId"/>), for a caller that retries
+    /// the push itself beyond <see cref="PushRetry"/>; empty: a fresh random one.</param>
+    /// <returns>The store's answer; <c>Replayed</c> when the store had already applied this request id (a retry of a push
+    /// whose first answer was lost), its other fields then those of the first answer.</returns>
     /// <exception cref="RpcException">INVALID_ARGUMENT (length, NaN/Inf), FAILED_PRECONDITION (frozen row under REFUSE), NOT_FOUND.</exception>
     public async Task<PushResponse> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
-        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, CancellationToken cancellationToken = default)
-    {
-        return await Rows.PushAsync(BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability), Unary(cancellationToken));
-    }
+        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, ReadOnlyMemory<byte> requestId = default,
+        CancellationToken cancellationToken = default) =>
+        await PushWithRetryAsync(BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability, requestId: requestId.Span), cancellationToken);
 
     /// <summary>
-    /// Pushes like <see cref="PushAsync"/> and reads back, in the same call, the rows as this push left them into
-    /// <paramref name="rowsAfter"/> (<c>ids.Length * dim</c> floats, one row per id in order; a row the push did not
-    /// apply reads as it is now). A trainer uses it for the rows its next step shares with this one.
+    /// Pushes like <see cref="PushAsync"/> (retries included) and reads back, in the same call, the rows as this push left
+    /// them into <paramref name="rowsAfter"/> (<c>ids.Length * dim</c> floats, one row per id in order; a row the push did
+    /// not apply reads as it is now; in a replayed answer every row reads as it is now). A trainer uses it for the rows its
+    /// next step shares with this one.
     /// </summary>
     /// <exception cref="InvalidOperationException">The returned rows do not fit <paramref name="rowsAfter"/> exactly.</exception>
     /// <exception cref="RpcException">As <see cref="PushAsync"/>.</exception>
     public async Task<PushResponse> PushAndReadAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
         Memory<float> rowsAfter, OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default,
-        CancellationToken cancellationToken = default)
+        ReadOnlyMemory<byte> requestId = default, CancellationToken cancellationToken = default)
     {
-        var request = BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability, returnRows: true);
-        var response = await Rows.PushAsync(request, Unary(cancellationToken));
+        var request = BuildPush(view, kind, ids.Span, values.Span, onFrozen, durability, returnRows: true, requestId.Span);
+        var response = await PushWithRetryAsync(request, cancellationToken);
         VectorPacking.Unpack(response.Vectors, ids.Length, response.Dim, rowsAfter.Span);
         return response;
     }
 
-    /// <summary>Builds the Push message; the values are copied once, straight into the request's bytes.</summary>
+    /// <summary>
+    /// Builds the Push message; the values are copied once, straight into the request's bytes. The request id is
+    /// <paramref name="requestId"/>, or a fresh random one when it is empty.
+    /// </summary>
     public static PushRequest BuildPush(string view, PushKind kind, ReadOnlySpan<long> ids, ReadOnlySpan<float> values,
-        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, bool returnRows = false)
+        OnFrozen onFrozen = OnFrozen.Refuse, Durability durability = Durability.Default, bool returnRows = false,
+        ReadOnlySpan<byte> requestId = default)
     {
         if (ids.Length == 0 ? values.Length != 0 : values.Length % ids.Length != 0)
             throw new ArgumentException($"{values.Length} values do not split into {ids.Length} equal rows", nameof(values));
+        if (requestId.Length > MaxRequestIdBytes)
+            throw new ArgumentException($"a request id has 1 to {MaxRequestIdBytes} bytes, not {requestId.Length}", nameof(requestId));
         var request = new PushRequest
         {
             View = view,
@@ -145,9 +159,33 @@ public sealed partial class EmbeddingStoreClient
             OnFrozen = onFrozen,
             Durability = durability,
             ReturnRows = returnRows,
+            RequestId = requestId.IsEmpty ? NewRequestId() : ByteString.CopyFrom(requestId),
         };
         request.Ids.AddRange(ids.ToArray());
         return request;
+    }
+
+    /// <summary>The longest request id the store accepts.</summary>
+    public const int MaxRequestIdBytes = 64;
+
+    /// <summary>A fresh request id: 16 random bytes.</summary>
+    public static ByteString NewRequestId() => UnsafeByteOperations.UnsafeWrap(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Sends <paramref name="request"/> up to <see cref="PushRetry"/>'s attempts, each with its own deadline.</summary>
+    private async Task<PushResponse> PushWithRetryAsync(PushRequest request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Rows.PushAsync(request, Unary(cancellationToken));
+            }
+            catch (RpcException e) when (attempt < PushRetry.MaxAttempts && PushRetryPolicy.IsRetryable(e.StatusCode)
+                                         && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(PushRetry.Backoff(attempt), cancellationToken);
+            }
+        }
     }
 
     private async Task<PullResponse> PullTokensRawAsync(string view, IReadOnlyList<string> tokens, UnknownPolicy policy, CancellationToken cancellationToken)

@@ -97,6 +97,13 @@ public sealed partial class EmbeddingStoreClient : IDisposable
     /// </summary>
     public TimeSpan? CallTimeout { get; init; }
 
+    /// <summary>
+    /// How pushes (<see cref="PushAsync"/>, <see cref="PushAndReadAsync"/>) are retried after UNAVAILABLE or
+    /// DEADLINE_EXCEEDED, each retry with the push's request id; <see cref="PushRetryPolicy.Default"/> (3 attempts) unless
+    /// set, <see cref="PushRetryPolicy.None"/> for none. No other call is retried.
+    /// </summary>
+    public PushRetryPolicy PushRetry { get; init; } = PushRetryPolicy.Default;
+
     /// <summary>The raw generated stub of the Admin service, for calls the typed API does not cover.</summary>
     public Admin.AdminClient Admin { get; }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { api } from './proto.js';
 import { adminMethods } from './admin.js';
+import { RetryPolicy } from './retry.js';
 import { rowsMethods } from './rows.js';
 
 /** Message size limit both ways: a pull of many 300-d rows exceeds gRPC's 4 MiB default. */
@@ -20,8 +21,11 @@ export class Client {
    * @param {string} [options.apiKey] sent on every call as `authorization: Bearer <key>`.
    * @param {string|Buffer} [options.caCert] PEM (Buffer) or PEM file path of the server's authority; implies TLS.
    * @param {number} [options.timeoutMs] deadline of each unary call; none by default.
+   * @param {RetryPolicy|object} [options.pushRetry] how pushes are retried after UNAVAILABLE or DEADLINE_EXCEEDED, each
+   *   attempt with the same request id and its own `timeoutMs`: a {@link RetryPolicy} or its options (default: 3 attempts;
+   *   `NO_RETRY` for none). Other calls are never retried.
    */
-  constructor(address = '127.0.0.1:5191', { apiKey, caCert, timeoutMs } = {}) {
+  constructor(address = '127.0.0.1:5191', { apiKey, caCert, timeoutMs, pushRetry = new RetryPolicy() } = {}) {
     let target = address;
     let tls = caCert !== undefined;
     if (target.startsWith('https://')) { target = target.slice(8); tls = true; }
@@ -36,6 +40,7 @@ export class Client {
     this.metadata = new grpc.Metadata();
     if (apiKey) this.metadata.set('authorization', `Bearer ${apiKey}`);
     this.timeoutMs = timeoutMs;
+    this.pushRetry = pushRetry instanceof RetryPolicy ? pushRetry : new RetryPolicy(pushRetry);
   }
 
   /** Waits until the store answers (it reports UNAVAILABLE while it recovers). */

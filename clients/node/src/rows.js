@@ -1,5 +1,6 @@
 // Resolve, pull, push and the read-side extras (the Rows service), mixed into Client.
 import { enumName } from './enums.js';
+import { checkRequestId } from './retry.js';
 import { ImmutableRowCache } from './row-cache.js';
 import { toMeta } from './rows-meta.js';
 import { Subscription } from './subscription.js';
@@ -32,19 +33,26 @@ export const rowsMethods = {
   /**
    * Applies `values` (`ids.length * dim` floats) to rows `ids` of `view`. `kind`: gradient (the view's
    * optimizer applies them), delta or assign. A frozen row fails the whole push with FAILED_PRECONDITION
-   * unless `onFrozen: 'report'`. `durable` waits until on disk. Resolves to `{ applied, rejected, version, durable }`;
-   * with `returnRows`, also `vectors` (a Float32Array of `ids.length * dim`): the rows as this push left them.
+   * unless `onFrozen: 'report'`. `durable` waits until on disk. `requestId` (1 to 64 bytes; default: 16 fresh
+   * random ones) goes with every attempt: after UNAVAILABLE or DEADLINE_EXCEEDED the push is sent again as the
+   * client's `pushRetry` allows, and a store that remembers the id does not apply it twice. Resolves to
+   * `{ applied, rejected, version, durable, replayed }` (`replayed`: the store had already applied this id and
+   * answers as it did then); with `returnRows`, also `vectors` (a Float32Array of `ids.length * dim`): the rows as
+   * this push left them (replayed: as they are now).
    */
-  async push(view, ids, values, { kind = 'gradient', onFrozen = 'refuse', durable = false, returnRows = false } = {}) {
-    const reply = await this.unary(this.rows, 'Push', {
+  async push(view, ids, values, { kind = 'gradient', onFrozen = 'refuse', durable = false, returnRows = false, requestId } = {}) {
+    const request = {
       view, kind: enumName('PushKind', kind), ids: idStrings(ids), values: pack(values, ids.length),
       onFrozen: enumName('OnFrozen', onFrozen), durability: durable ? 'DURABILITY_SYNC' : 'DURABILITY_DEFAULT', returnRows,
-    });
+      requestId: checkRequestId(requestId),
+    };
+    const reply = await this.pushRetry.run(() => this.unary(this.rows, 'Push', request));
     const result = {
       applied: reply.applied,
       rejected: reply.rejected.map((r) => ({ id: BigInt(r.id), reason: r.reason })),
       version: BigInt(reply.version),
       durable: reply.durable,
+      replayed: reply.replayed,
     };
     if (returnRows) result.vectors = unpack(reply.vectors, ids.length, reply.dim);
     return result;

@@ -1,9 +1,9 @@
 // Client-side behaviour against an in-process fake server: the API key's metadata, subscriptions,
-// enum names, vector packing and the immutable-row cache. No store needed.
+// pushes retried with their request id, enum names, vector packing and the immutable-row cache. No store needed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { Client, ImmutableRowCache, pack, unpack } from '../src/index.js';
+import { Client, ImmutableRowCache, NO_RETRY, RetryPolicy, pack, unpack } from '../src/index.js';
 import { enumName } from '../src/enums.js';
 import { api } from '../src/proto.js';
 
@@ -79,6 +79,90 @@ test('subscribe: an error status rejects the iteration; cancel ends it quietly',
   assert.equal((await live.next()).value.caughtUp, true);
   live.cancel();
   assert.equal((await live.next()).done, true);
+});
+
+/**
+ * A store whose Push fails with the status codes of `failures` in turn (`{ delayMs }`: answers that late, past the
+ * client's deadline), then answers; `requestIds` holds the request id of every attempt. Pull fails with UNAVAILABLE.
+ */
+async function flakyStore(t, failures, options = {}) {
+  const requestIds = [];
+  let pulls = 0;
+  const address = await fakeServer(t, api.Rows, {
+    Push(call, callback) {
+      requestIds.push(call.request.requestId);
+      const attempt = requestIds.length;
+      const failure = failures[attempt - 1];
+      const vectors = call.request.returnRows ? pack([5, 6], 1) : Buffer.alloc(0);
+      const reply = { applied: call.request.ids.length, version: '7', replayed: attempt > 1, dim: call.request.returnRows ? 2 : 0, vectors };
+      if (failure === undefined) callback(null, reply);
+      else if (failure.delayMs) setTimeout(() => callback(null, reply), failure.delayMs);
+      else callback({ code: failure, details: `attempt ${attempt} fails` });
+    },
+    Pull(call, callback) {
+      pulls++;
+      callback({ code: grpc.status.UNAVAILABLE, details: 'down' });
+    },
+  });
+  const store = new Client(address, { timeoutMs: 10000, pushRetry: { initialBackoffMs: 1 }, ...options });
+  t.after(() => store.close());
+  return { store, requestIds, pulls: () => pulls };
+}
+
+test('push: UNAVAILABLE and DEADLINE_EXCEEDED are retried with the same request id; replayed surfaces', async (t) => {
+  const { store, requestIds } = await flakyStore(t, [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+  const result = await store.push('v', [3n], [1, 2], { kind: 'delta' });
+  assert.deepEqual([result.applied, result.version, result.replayed], [1, 7n, true]);
+  assert.equal(requestIds.length, 3);
+  assert.equal(requestIds[0].length, 16);
+  for (const id of requestIds) assert.deepEqual(id, requestIds[0]);
+});
+
+test('push: a deadline that passes is retried, each attempt with its own deadline', async (t) => {
+  const { store, requestIds } = await flakyStore(t, [{ delayMs: 1000 }], { timeoutMs: 300 });
+  const result = await store.push('v', [3n], [1, 2], { returnRows: true });
+  assert.deepEqual([result.applied, Array.from(result.vectors)], [1, [5, 6]]);
+  assert.equal(requestIds.length, 2);
+  assert.deepEqual(requestIds[1], requestIds[0]);
+});
+
+test('push: two pushes carry different request ids; a caller\'s id is sent on every attempt', async (t) => {
+  const { store, requestIds } = await flakyStore(t, [undefined, undefined, grpc.status.UNAVAILABLE]);
+  await store.push('v', [3n], [1, 2]);
+  await store.push('v', [3n], [1, 2]);
+  assert.notDeepEqual(requestIds[0], requestIds[1]);
+  await store.push('v', [3n], [1, 2], { requestId: Buffer.from([1, 2, 3]) });
+  assert.deepEqual(requestIds.slice(2), [Buffer.from([1, 2, 3]), Buffer.from([1, 2, 3])]);
+  await assert.rejects(store.push('v', [3n], [1, 2], { requestId: Buffer.alloc(65) }), RangeError);
+  await assert.rejects(store.push('v', [3n], [1, 2], { requestId: Buffer.alloc(0) }), RangeError);
+});
+
+test('push: other codes are not retried; pulls are never retried', async (t) => {
+  for (const code of [grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION]) {
+    const { store, requestIds, pulls } = await flakyStore(t, [code]);
+    await assert.rejects(store.push('v', [3n], [1, 2]), (e) => e.code === code);
+    assert.equal(requestIds.length, 1);
+    await assert.rejects(store.pull('v', { ids: [1n] }), (e) => e.code === grpc.status.UNAVAILABLE);
+    assert.equal(pulls(), 1);
+  }
+});
+
+test('push: attempts are bounded by the policy, then the last error rejects', async (t) => {
+  const always = Array(10).fill(grpc.status.UNAVAILABLE);
+  for (const [pushRetry, attempts] of [[{ initialBackoffMs: 1 }, 3], [new RetryPolicy({ attempts: 5, initialBackoffMs: 1 }), 5], [NO_RETRY, 1]]) {
+    const { store, requestIds } = await flakyStore(t, always, { pushRetry });
+    await assert.rejects(store.push('v', [3n], [1, 2]), (e) => e.details === `attempt ${attempts} fails`);
+    assert.equal(requestIds.length, attempts);
+  }
+});
+
+test('RetryPolicy: backoff grows by the multiplier, capped, with jitter of half; bad options refused', () => {
+  const policy = new RetryPolicy({ initialBackoffMs: 100, multiplier: 2, maxBackoffMs: 300 });
+  for (const [random, retry, expected] of [[0, 1, 50], [1, 1, 100], [0, 2, 100], [1, 2, 200], [0, 5, 150], [1, 5, 300]]) {
+    assert.equal(policy.backoffMs(retry, () => random), expected);
+  }
+  assert.deepEqual([new RetryPolicy().attempts, NO_RETRY.attempts], [3, 1]);
+  for (const wrong of [{ attempts: 0 }, { initialBackoffMs: -1 }, { multiplier: 0.5 }]) assert.throws(() => new RetryPolicy(wrong), RangeError);
 });
 
 test('enumName: plain words map to proto names; unknown words list the known ones', () => {

@@ -7,7 +7,9 @@
 """
 from embstore._stubs import pb, pb_grpc
 from embstore.client import Client
+from embstore.retry import NO_RETRY, RetryPolicy, new_request_id
 from embstore.row_cache import ImmutableRowCache
 from embstore.subscription import Change, Subscription
 
-__all__ = ["Client", "Change", "ImmutableRowCache", "Subscription", "pb", "pb_grpc"]
+__all__ = ["Client", "Change", "ImmutableRowCache", "NO_RETRY", "RetryPolicy", "Subscription", "new_request_id",
+           "pb", "pb_grpc"]

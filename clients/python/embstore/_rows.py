@@ -3,13 +3,15 @@ import numpy as np
 
 from embstore._stubs import pb
 from embstore.enums import enum_value
+from embstore.retry import check_request_id
 from embstore.row_cache import ImmutableRowCache
 from embstore.subscription import Subscription
 from embstore.vectors import pack, unpack
 
 
 class RowsMethods:
-    """Mixed into :class:`embstore.Client`; expects ``self._rows``, ``self._metadata``, ``self._timeout``."""
+    """Mixed into :class:`embstore.Client`; expects ``self._rows``, ``self._metadata``, ``self._timeout``,
+    ``self.push_retry``."""
 
     def resolve(self, view, tokens, unknown=None):
         """Row ids of ``tokens`` through ``view`` (int64 array); ``unknown`` overrides the view's policy."""
@@ -61,22 +63,27 @@ class RowsMethods:
             cache.offer(meta, row)
         return vectors, metas
 
-    def push(self, view, ids, values, kind="gradient", on_frozen="refuse", durable=False, return_rows=False):
+    def push(self, view, ids, values, kind="gradient", on_frozen="refuse", durable=False, return_rows=False,
+             request_id=None):
         """Applies ``values`` (shape ``(len(ids), dim)``) to rows ``ids`` of ``view``.
 
         ``kind``: gradient (the view's optimizer applies them), delta (added) or assign (replace).
         A frozen row fails the whole push with FAILED_PRECONDITION unless ``on_frozen="report"``,
         which applies the others and lists it in ``rejected``. ``durable`` waits until on disk.
-        Returns the PushResponse (``applied``, ``rejected``, ``version``, ``durable``); with
-        ``return_rows``, ``(response, rows)`` where ``rows`` (shape ``(len(ids), dim)``) holds the
-        rows as this push left them, read in the same call (no second round trip).
+        ``request_id`` (1 to 64 bytes; default: 16 fresh random ones) goes with every attempt: after
+        UNAVAILABLE or DEADLINE_EXCEEDED the push is sent again as ``push_retry`` allows, and a store that
+        remembers the id does not apply it twice. Returns the PushResponse (``applied``, ``rejected``,
+        ``version``, ``durable``, ``replayed``: the store had already applied this id and answers as it did
+        then); with ``return_rows``, ``(response, rows)`` where ``rows`` (shape ``(len(ids), dim)``) holds the
+        rows as this push left them, read in the same call (no second round trip; replayed: as they are now).
         """
         ids = [int(i) for i in ids]
         request = pb.PushRequest(
             view=view, kind=enum_value("PushKind", kind), ids=ids, values=pack(values, len(ids)),
             on_frozen=enum_value("OnFrozen", on_frozen),
-            durability=pb.DURABILITY_SYNC if durable else pb.DURABILITY_DEFAULT, return_rows=return_rows)
-        reply = self._rows.Push(request, **self._unary())
+            durability=pb.DURABILITY_SYNC if durable else pb.DURABILITY_DEFAULT, return_rows=return_rows,
+            request_id=check_request_id(request_id))
+        reply = self.push_retry.run(lambda: self._rows.Push(request, **self._unary()))
         return (reply, unpack(reply.vectors, len(ids), reply.dim)) if return_rows else reply
 
     def subscribe(self, view, tokens=(), token_prefix="", after_version=0):

@@ -1,5 +1,5 @@
 """Client-side behaviour against an in-process fake server: the API key's metadata, subscriptions,
-enum names, vector packing and the immutable-row cache. No store needed."""
+pushes retried with their request id, enum names, vector packing and the immutable-row cache. No store needed."""
 import struct
 import threading
 import time
@@ -9,7 +9,7 @@ from concurrent import futures
 import grpc
 import numpy as np
 
-from embstore import Client, ImmutableRowCache, pb, pb_grpc
+from embstore import NO_RETRY, Client, ImmutableRowCache, RetryPolicy, pb, pb_grpc
 from embstore.enums import enum_value
 from embstore.vectors import pack, unpack
 
@@ -39,6 +39,33 @@ class FakeRows(pb_grpc.RowsServicer):
         if request.view == "live":
             while context.is_active():
                 time.sleep(0.05)
+
+
+class FlakyPush(pb_grpc.RowsServicer):
+    """Push fails with ``failures`` in turn (a float: sleeps that many seconds, past the client's deadline),
+    then answers; it records the request id of every attempt. Pull fails with UNAVAILABLE, counted."""
+
+    def __init__(self, *failures):
+        self.failures = list(failures)
+        self.request_ids = []
+        self.pulls = 0
+
+    def Push(self, request, context):
+        self.request_ids.append(request.request_id)
+        attempt = len(self.request_ids)
+        if attempt <= len(self.failures):
+            failure = self.failures[attempt - 1]
+            if isinstance(failure, float):
+                time.sleep(failure)
+            else:
+                context.abort(failure, f"attempt {attempt} fails")
+        return pb.PushResponse(applied=len(request.ids), version=7, replayed=attempt > 1,
+                               dim=2 if request.return_rows else 0,
+                               vectors=np.array([5, 6], dtype="<f4").tobytes() if request.return_rows else b"")
+
+    def Pull(self, request, context):
+        self.pulls += 1
+        context.abort(grpc.StatusCode.UNAVAILABLE, "down")
 
 
 def serve(test, add, servicer):
@@ -82,6 +109,83 @@ class FakeServerTests(unittest.TestCase):
             tables = store.list_tables()
         self.assertEqual([t.name for t in tables], ["t"])
         self.assertEqual(admin.metadata.get("authorization"), "Bearer s3cret")
+
+
+QUICK = RetryPolicy(initial_backoff=0.001)
+
+
+class PushRetryTests(unittest.TestCase):
+    def flaky(self, *failures, retry=QUICK, timeout=10):
+        rows = FlakyPush(*failures)
+        store = Client(serve(self, pb_grpc.add_RowsServicer_to_server, rows), timeout=timeout, push_retry=retry)
+        self.addCleanup(store.close)
+        return store, rows
+
+    def test_push_Unavailable_RetriedWithTheSameRequestId(self):
+        store, rows = self.flaky(grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        reply = store.push("v", [3], np.ones((1, 2)), kind="delta")
+        self.assertEqual((reply.applied, reply.version, reply.replayed), (1, 7, True))
+        self.assertEqual(len(rows.request_ids), 3)
+        self.assertEqual(len(rows.request_ids[0]), 16)
+        self.assertEqual(set(rows.request_ids), {rows.request_ids[0]})
+
+    def test_push_DeadlinePassed_EachAttemptItsOwnDeadline(self):
+        store, rows = self.flaky(1.0, timeout=0.3)
+        reply, vectors = store.push("v", [3], np.ones((1, 2)), return_rows=True)
+        self.assertEqual(reply.applied, 1)
+        np.testing.assert_array_equal(vectors, [[5, 6]])
+        self.assertEqual(len(rows.request_ids), 2)
+        self.assertEqual(rows.request_ids[0], rows.request_ids[1])
+
+    def test_push_TwoPushes_DifferentRequestIds(self):
+        store, rows = self.flaky()
+        store.push("v", [3], np.ones((1, 2)))
+        store.push("v", [3], np.ones((1, 2)))
+        self.assertEqual(len(rows.request_ids), 2)
+        self.assertNotEqual(rows.request_ids[0], rows.request_ids[1])
+
+    def test_push_CallerRequestId_SentOnEveryAttempt(self):
+        store, rows = self.flaky(grpc.StatusCode.UNAVAILABLE)
+        store.push("v", [3], np.ones((1, 2)), request_id=b"\x01\x02\x03")
+        self.assertEqual(rows.request_ids, [b"\x01\x02\x03"] * 2)
+        for wrong in (b"", bytes(65)):
+            with self.assertRaises(ValueError):
+                store.push("v", [3], np.ones((1, 2)), request_id=wrong)
+
+    def test_push_OtherCodes_NotRetried(self):
+        for code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
+            with self.subTest(code=code):
+                store, rows = self.flaky(code)
+                with self.assertRaises(grpc.RpcError) as caught:
+                    store.push("v", [3], np.ones((1, 2)))
+                self.assertEqual(caught.exception.code(), code)
+                self.assertEqual(len(rows.request_ids), 1)
+
+    def test_push_AlwaysUnavailable_AttemptsBoundedThenTheLastError(self):
+        for retry, attempts in ((QUICK, 3), (RetryPolicy(attempts=5, initial_backoff=0.001), 5), (NO_RETRY, 1)):
+            with self.subTest(attempts=attempts):
+                store, rows = self.flaky(*[grpc.StatusCode.UNAVAILABLE] * 10, retry=retry)
+                with self.assertRaises(grpc.RpcError) as caught:
+                    store.push("v", [3], np.ones((1, 2)))
+                self.assertEqual(caught.exception.details(), f"attempt {attempts} fails")
+                self.assertEqual(len(rows.request_ids), attempts)
+
+    def test_pull_Unavailable_NotRetried(self):
+        store, rows = self.flaky()
+        with self.assertRaises(grpc.RpcError):
+            store.pull("v", ids=[1])
+        self.assertEqual(rows.pulls, 1)
+
+    def test_backoff_GrowsByTheMultiplier_CappedWithJitterOfHalf(self):
+        policy = RetryPolicy(initial_backoff=0.1, multiplier=2, max_backoff=0.3)
+        for _ in range(100):
+            self.assertTrue(0.05 <= policy.backoff(1) <= 0.1)
+            self.assertTrue(0.1 <= policy.backoff(2) <= 0.2)
+            self.assertTrue(0.15 <= policy.backoff(5) <= 0.3)
+        self.assertEqual((RetryPolicy().attempts, NO_RETRY.attempts), (3, 1))
+        for wrong in ({"attempts": 0}, {"initial_backoff": -1}, {"multiplier": 0.5}):
+            with self.assertRaises(ValueError):
+                RetryPolicy(**wrong)
 
 
 class ConversionTests(unittest.TestCase):

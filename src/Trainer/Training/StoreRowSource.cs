@@ -115,8 +115,8 @@ public sealed class StoreRowSource : IRowSource
 
     public async Task PushAsync(ReadOnlyMemory<long> ids, ReadOnlyMemory<float> gradients, Memory<float> rowsAfter, CancellationToken cancellationToken)
     {
-        if (rowsAfter.IsEmpty) await _client.PushAsync(View, PushKind.Gradient, ids, gradients, OnFrozen.Refuse, Durability.Default, cancellationToken);
-        else await _client.PushAndReadAsync(View, PushKind.Gradient, ids, gradients, rowsAfter, OnFrozen.Refuse, Durability.Default, cancellationToken);
+        if (rowsAfter.IsEmpty) await _client.PushAsync(View, PushKind.Gradient, ids, gradients, OnFrozen.Refuse, Durability.Default, cancellationToken: cancellationToken);
+        else await _client.PushAndReadAsync(View, PushKind.Gradient, ids, gradients, rowsAfter, OnFrozen.Refuse, Durability.Default, cancellationToken: cancellationToken);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
