@@ -10,6 +10,7 @@ public sealed partial class Store
 
     public TableInfo CreateTable(string name, int dim)
     {
+        _disk.EnsureRoomForWrite();
         Catalog.ValidateName(name, "table");
         if (dim < 1 || dim > MaxDim)
             throw new StoreException(StoreError.InvalidArgument, $"dimension {dim} is outside 1..{MaxDim}");
@@ -67,6 +68,7 @@ public sealed partial class Store
 
     public ViewInfo CreateView(ViewSpec spec)
     {
+        _disk.EnsureRoomForWrite();
         Catalog.ValidateName(spec.Name, "view");
         if ((spec.ParentTable is null) == (spec.ParentView is null))
             throw new StoreException(StoreError.InvalidArgument, "a view needs exactly one parent: a table or a view");

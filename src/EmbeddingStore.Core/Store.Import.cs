@@ -15,6 +15,7 @@ public sealed partial class Store
         long totalBytes, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         Catalog.ValidateName(table, "table");
+        _disk.EnsureRoomForWrite(expectedBytes: Math.Max(0, totalBytes));
         var entry = ReserveImport(table);
         var started = Stopwatch.StartNew();
         StoreMetrics.ImportsRunning.Add(1);
@@ -44,7 +45,10 @@ public sealed partial class Store
                 _catalog.Retired.Add(entry.Space);
                 SaveCatalogLocked();
             }
-            CommitCatalog();
+            // On a faulted disk this commit fails too; the table is gone all the same (an unfinished import is discarded
+            // at the next start), and the caller hears why the import failed.
+            try { CommitCatalog(); }
+            catch (Exception e) when (_disk.WriteRefusal is not null) { _logger.LogWarning(e, "Removing the table of the failed import {Table} is not yet on disk", table); }
             throw;
         }
         finally { StoreMetrics.ImportsRunning.Add(-1); }
@@ -131,6 +135,7 @@ public sealed partial class Store
             // Reading the clock costs more than a row's parsing: look at it (and at cancellation) once per 1,024 rows.
             if ((rows & 1023) != 0) continue;
             cancellationToken.ThrowIfCancellationRequested();
+            _disk.EnsureRoomForWrite();
             if (lastReport.Elapsed >= ProgressInterval)
             {
                 progress?.Report(new ImportProgress(rows, declared, reader.BytesRead, totalBytes));

@@ -10,6 +10,7 @@ public sealed partial class Store
     public async ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
         bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default)
     {
+        _disk.EnsureRoomForWrite();
         var chain = Chain(view);
         var dim = chain.Dim;
         if (!rowsAfter.IsEmpty && rowsAfter.Length != ids.Length * dim)
@@ -58,7 +59,7 @@ public sealed partial class Store
         {
             if (written is not null) ArrayPool<float>.Shared.Return(written);
         }
-        if (durable) await _wal.CommitAsync(cancellationToken);
+        if (durable) await CommitDurablyAsync(cancellationToken);
         return new PushResult(applied, rejected, updater.LastVersion, durable && !_options.InMemory);
     }
 

@@ -84,6 +84,7 @@ public sealed partial class Store
         var view = chain.View;
         if (view.SnapshotOf is not null)
             throw new StoreException(StoreError.FailedPrecondition, $"view '{view.Name}' is a snapshot of '{view.SnapshotOf}': it cannot create a row for '{token}'");
+        _disk.EnsureRoomForWrite();
         using var write = new RowWrite(_feed, _gates, view.Space, 1);
         var id = Keys.MakeRowId(view.Space, Interlocked.Increment(ref view.NextLocal) - 1);
         var vector = new float[chain.Dim];

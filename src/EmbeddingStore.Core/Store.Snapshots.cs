@@ -11,6 +11,7 @@ public sealed partial class Store
 {
     public async Task<ViewInfo> CreateSnapshotAsync(string view, string name, CancellationToken cancellationToken)
     {
+        _disk.EnsureRoomForWrite();
         Catalog.ValidateName(name, "snapshot");
         var chain = Chain(view);
         int space;
@@ -80,7 +81,11 @@ public sealed partial class Store
         var rowKey = new byte[Keys.RowKeyLength];
         foreach (var id in ViewRowIds(chain))
         {
-            if (((own + copies) & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (((own + copies) & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _disk.EnsureRoomForWrite();
+            }
             if (ReadRecord(chain, id, scratch) == NotReadable) continue;
             var token = RowRecord.Token(scratch);
             var vector = RowRecord.Vector((ReadOnlySpan<byte>)scratch);

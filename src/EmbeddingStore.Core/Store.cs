@@ -17,6 +17,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     private readonly IRecordStore _records;
     private readonly WriteAheadLog _wal;
+    private readonly DiskSpace _disk;
     private readonly StoreOptions _options;
     private readonly ILogger _logger;
     private readonly object _catalogLock = new();
@@ -27,10 +28,11 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private Catalog _catalog;
     private long _version;
 
-    private Store(IRecordStore records, WriteAheadLog wal, Catalog catalog, long version, StoreOptions options, ILogger logger)
+    private Store(IRecordStore records, WriteAheadLog wal, DiskSpace disk, Catalog catalog, long version, StoreOptions options, ILogger logger)
     {
         _records = records;
         _wal = wal;
+        _disk = disk;
         _catalog = catalog;
         _version = version;
         _options = options;
@@ -56,15 +58,16 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         var logger = loggerFactory.CreateLogger<Store>();
         if (!options.InMemory) Directory.CreateDirectory(options.DataDir);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var records = await FasterRecordStore.OpenAsync(options, logger, cancellationToken);
-        var wal = WriteAheadLog.Open(options, logger);
+        var disk = DiskSpace.For(options);
+        var records = await FasterRecordStore.OpenAsync(options, logger, cancellationToken, disk);
+        var wal = WriteAheadLog.Open(options, disk, logger);
         var recovery = Recovery.Run(records, wal);
-        var store = new Store(records, wal, recovery.Catalog, recovery.Version, options, logger);
+        var store = new Store(records, wal, disk, recovery.Catalog, recovery.Version, options, logger);
         records.SupersededBytes = Math.Max(records.SupersededBytes, recovery.Catalog.SupersededBytes);
         store.DiscardUnfinishedImports();
         logger.LogInformation("Store opened in {Ms} ms: {Tables} tables, {Views} views, {Entries} log entries applied, version {Version}",
             started.ElapsedMilliseconds, recovery.Catalog.Tables.Count, recovery.Catalog.Views.Count, recovery.Replayed, recovery.Version);
-        if (recovery.Replayed > 0) await store.CheckpointAsync(cancellationToken);
+        if (recovery.Replayed > 0) await store.CheckpointAfterReplayAsync(cancellationToken);
         store.StartLoops();
         return store;
     }
@@ -90,6 +93,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     {
         _loops.Add(RunEvery(EvictionSweepInterval, SweepUnusedRowsAsync));
         if (_options.InMemory) return;
+        _loops.Add(RunEvery(TimeSpan.FromSeconds(1), LogWriteRefusalChangesAsync));
         _loops.Add(RunEvery(_options.WalFlushInterval, () =>
         {
             _wal.CommitInBackground();
@@ -139,6 +143,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private async Task<CheckpointResult> CheckpointAsync(Compaction compaction, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
+        _disk.EnsureRoomForCheckpoint();
         await _checkpointGate.WaitAsync(cancellationToken);
         try
         {
@@ -226,7 +231,10 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         // so the next start's checkpoints run it.
         try { await CheckpointAsync(Compaction.Never, CancellationToken.None); }
         catch (Exception e) { _logger.LogError(e, "Final checkpoint failed; the write-ahead log still holds every acknowledged write"); }
-        await _wal.DisposeAsync();
+        // After a failed device write the last flush fails too; it holds no acknowledged write (a durable push is
+        // acknowledged only when no write failed, and a failure refuses every write after it).
+        try { await _wal.DisposeAsync(); }
+        catch (Exception e) when (_disk.Faults > 0) { _logger.LogError(e, "The write-ahead log's last flush failed: {Reason}", _disk.WriteRefusal); }
         await _records.DisposeAsync();
         _stopping.Dispose();
         _checkpointGate.Dispose();

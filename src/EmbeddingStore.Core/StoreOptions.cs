@@ -42,6 +42,12 @@ public sealed record StoreOptions
     /// </summary>
     public int ChangeFeedCapacity { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Tests: the data folder's file system is taken to be this large, its free space this minus the size of the data
+    /// folder's files (or less, when the real file system has less), so that a test can fill it (docs/limits.md).
+    /// </summary>
+    public long? SimulatedDiskBytes { get; init; }
+
     /// <summary>Keep everything in memory and write nothing to disk (tests).</summary>
     public bool InMemory { get; init; }
 }

@@ -9,6 +9,9 @@ internal static partial class ServerLog
     [LoggerMessage(2, LogLevel.Information, "Store ready after {Milliseconds} ms (recovery included)")]
     public static partial void StoreReady(ILogger logger, long milliseconds);
 
+    [LoggerMessage(14, LogLevel.Information, "Writes are refused while less than {Reserve} is free")]
+    public static partial void DiskReserve(ILogger logger, string reserve);
+
     [LoggerMessage(3, LogLevel.Critical, "The store could not be opened; stopping")]
     public static partial void StoreFailed(ILogger logger, Exception exception);
 

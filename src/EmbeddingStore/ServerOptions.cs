@@ -87,7 +87,14 @@ public sealed record ServerOptions
         WalFlushInterval = TimeSpan.FromMilliseconds(Math.Max(1, WalFlushMs)),
         InMemory = InMemory,
         ChangeFeedCapacity = ChangeFeedRows,
+        SimulatedDiskBytes = long.TryParse(Environment.GetEnvironmentVariable(SimulatedDiskVariable), out var bytes) ? bytes : null,
     };
+
+    /// <summary>
+    /// Tests only: the data folder's file system is taken to be this many bytes large (<see cref="StoreOptions.SimulatedDiskBytes"/>),
+    /// so that a test fills it without a real small disk. Deliberately not a flag.
+    /// </summary>
+    public const string SimulatedDiskVariable = "EMBSTORE_TEST_DISK_BYTES";
 }
 
 /// <summary>

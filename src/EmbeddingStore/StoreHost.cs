@@ -24,6 +24,7 @@ public sealed class StoreHost(StoreOpener opener, ILogger<StoreHost> logger, IHo
             {
                 var store = await opener(lifetime.ApplicationStopping);
                 ServerLog.StoreReady(logger, started.ElapsedMilliseconds);
+                if (store.DiskReserve is { } reserve) ServerLog.DiskReserve(logger, reserve);
                 return store;
             }
             catch (Exception e)
@@ -55,6 +56,19 @@ public sealed class StoreHost(StoreOpener opener, ILogger<StoreHost> logger, IHo
         Task.FromResult(_opening is { IsCompletedSuccessfully: true }
             ? HealthCheckResult.Healthy("store open")
             : HealthCheckResult.Unhealthy(_opening is { IsFaulted: true } ? "store failed to open" : "store is recovering"));
+
+    /// <summary>
+    /// The health of writes, gRPC health service <see cref="StoreServer.WritesHealthService"/>: NOT_SERVING while the
+    /// store refuses writes (too little free space in its data folder, or a failed device write; the store logs why),
+    /// or is not open. The service "" says whether the store is open and serves reads.
+    /// </summary>
+    public sealed class WritesCheck(StoreHost host) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(host._opening is not { IsCompletedSuccessfully: true } opened ? HealthCheckResult.Unhealthy("store not open")
+                : opened.Result.WriteRefusal is { } refusal ? HealthCheckResult.Unhealthy(refusal)
+                : HealthCheckResult.Healthy("writes accepted"));
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

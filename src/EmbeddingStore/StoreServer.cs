@@ -13,6 +13,9 @@ namespace EmbeddingStore.Server;
 /// <summary>Builds and runs the gRPC host; tests and tools start it in-process through <see cref="Build"/>.</summary>
 public static class StoreServer
 {
+    /// <summary>The gRPC health service that is NOT_SERVING while the store refuses writes (<see cref="StoreHost.WritesCheck"/>).</summary>
+    public const string WritesHealthService = "embstore.writes";
+
     public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -68,7 +71,13 @@ public static class StoreServer
                 .AddMeter(MetricsInterceptor.MeterName, StoreMetrics.MeterName)
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
-        builder.Services.AddGrpcHealthChecks().AddCheck<StoreHost>("store");
+        builder.Services.AddGrpcHealthChecks(health =>
+        {
+            // "": the store is open and serves reads; a full disk refuses writes only, reported under its own name.
+            health.Services.Clear();
+            health.Services.Map("", check => check.Name == "store");
+            health.Services.Map(WritesHealthService, check => check.Name == "writes");
+        }).AddCheck<StoreHost>("store").AddCheck<StoreHost.WritesCheck>("writes");
         configure?.Invoke(builder);
 
         var app = builder.Build();

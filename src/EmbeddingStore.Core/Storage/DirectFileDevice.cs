@@ -35,13 +35,15 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
 
     private readonly ConcurrentDictionary<int, Lazy<Segment>> _segments = new();
     private readonly int _directFlag;
+    private readonly DiskSpace? _disk;
 
     /// <summary>Whether an open segment has a direct handle (false on file systems that refuse direct I/O).</summary>
     public bool DirectIo => _segments.Values.Any(open => open.IsValueCreated && open.Value.Direct is not null);
 
-    private DirectFileDevice(string filename, int directFlag, bool recover) : base(filename, Alignment, -1)
+    private DirectFileDevice(string filename, int directFlag, bool recover, DiskSpace? disk) : base(filename, Alignment, -1)
     {
         _directFlag = directFlag;
+        _disk = disk;
         ThrottleLimit = 120;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(filename))!);
         if (recover) RecoverSegmentRange();
@@ -50,17 +52,19 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     /// <summary>
     /// A device for the log file <paramref name="filename"/>: this one on Linux (x64, arm64), FASTER's own elsewhere.
     /// <paramref name="recover"/> finds the segments an earlier run left, so FASTER can recover from them.
+    /// <paramref name="disk"/> counts the bytes written and hears of every failed write (FASTER 2.6.5 logs it and goes
+    /// on: a failed page write stalls its log, a failed checkpoint metadata write goes unnoticed).
     /// </summary>
-    public static IDevice Create(string filename, bool recover)
+    public static IDevice Create(string filename, bool recover, DiskSpace? disk = null)
     {
         var flag = OperatingSystem.IsLinux() ? DirectFlagFor(RuntimeInformation.ProcessArchitecture) : 0;
         return flag == 0
             ? Devices.CreateLogDevice(filename, recoverDevice: recover)
-            : new DirectFileDevice(filename, flag, recover);
+            : new DirectFileDevice(filename, flag, recover, disk);
     }
 
     /// <summary>One that never opens a direct handle, as on a file system without direct I/O (tests).</summary>
-    internal static DirectFileDevice WithoutDirectIoForTests(string filename) => new(filename, directFlag: 0, recover: false);
+    internal static DirectFileDevice WithoutDirectIoForTests(string filename) => new(filename, directFlag: 0, recover: false, disk: null);
 
     /// <summary>Linux's O_DIRECT differs between architectures; 0 where it is not known here.</summary>
     private static int DirectFlagFor(Architecture architecture) => architecture switch
@@ -104,11 +108,28 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
 
     public override unsafe void WriteAsync(nint sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
         DeviceIOCompletionCallback callback, object context) =>
-        Run(() => Transfer(segmentId, sourceAddress, destinationAddress, numBytesToWrite, handle =>
+        Run(() =>
         {
-            RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)sourceAddress, (int)numBytesToWrite), (long)destinationAddress);
-            return numBytesToWrite;
-        }), callback, context);
+            try
+            {
+                if (_disk is { FailWritesForTests: true }) throw new IOException("No space left on device (simulated)", NoSpaceLeft);
+                var written = Transfer(segmentId, sourceAddress, destinationAddress, numBytesToWrite, handle =>
+                {
+                    RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)sourceAddress, (int)numBytesToWrite), (long)destinationAddress);
+                    return numBytesToWrite;
+                });
+                _disk?.NoteWritten(written);
+                return written;
+            }
+            catch (Exception e)
+            {
+                _disk?.ReportWriteFailure(GetSegmentFilename(FileName, segmentId), e);
+                throw;
+            }
+        }, callback, context);
+
+    /// <summary>ENOSPC, the error code .NET gives an <see cref="IOException"/> for a full disk on Linux.</summary>
+    private const int NoSpaceLeft = 28;
 
     public override unsafe void ReadAsync(int segmentId, ulong sourceAddress, nint destinationAddress, uint readLength,
         DeviceIOCompletionCallback callback, object context) =>
@@ -174,7 +195,7 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
 /// copies up to the log's whole memory, which FASTER's own device would copy through the page cache as well.
 /// Listing and deleting are FASTER's own.
 /// </summary>
-internal sealed class DirectDeviceFactory : INamedDeviceFactory
+internal sealed class DirectDeviceFactory(DiskSpace disk) : INamedDeviceFactory
 {
     private readonly LocalStorageNamedDeviceFactory _files = new();
     private string _baseName = "";
@@ -186,7 +207,7 @@ internal sealed class DirectDeviceFactory : INamedDeviceFactory
     }
 
     public IDevice Get(FileDescriptor fileInfo) =>
-        DirectFileDevice.Create(Path.Combine(_baseName, fileInfo.directoryName, fileInfo.fileName), recover: false);
+        DirectFileDevice.Create(Path.Combine(_baseName, fileInfo.directoryName, fileInfo.fileName), recover: false, disk);
 
     public void Delete(FileDescriptor fileInfo) => _files.Delete(fileInfo);
 

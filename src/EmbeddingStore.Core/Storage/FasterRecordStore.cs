@@ -15,7 +15,7 @@ internal sealed class FasterRecordStore : IRecordStore
 {
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly IDevice _device;
-    private readonly ICheckpointManager _checkpoints;
+    private readonly CheckpointFiles _checkpoints;
     private readonly FasterFunctions _functions = new();
     private readonly ThreadLocal<Session> _sessions;
     private readonly ILogger _logger;
@@ -37,7 +37,7 @@ internal sealed class FasterRecordStore : IRecordStore
     /// </summary>
     private readonly Lock[] _bucketStripes;
 
-    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, ICheckpointManager checkpoints, ILogger logger,
+    private FasterRecordStore(FasterKV<SpanByte, SpanByte> kv, IDevice device, CheckpointFiles checkpoints, ILogger logger,
         long inMemoryLimit, long buckets, long segmentBytes)
     {
         _segmentBytes = segmentBytes;
@@ -52,14 +52,16 @@ internal sealed class FasterRecordStore : IRecordStore
     }
 
     /// <summary>Opens the store and recovers the latest checkpoint if the data folder has one.</summary>
-    public static async Task<FasterRecordStore> OpenAsync(StoreOptions options, ILogger logger, CancellationToken cancellationToken)
+    /// <remarks><paramref name="disk"/> hears of the devices' failed writes.</remarks>
+    public static async Task<FasterRecordStore> OpenAsync(StoreOptions options, ILogger logger, CancellationToken cancellationToken,
+        DiskSpace? disk = null)
     {
-        var memoryBits = Math.Max(options.PageSizeBits + 2, (int)Math.Floor(Math.Log2(Math.Max(1, options.MemoryBudgetBytes))));
+        var memoryBits = LogMemoryBits(options);
         var checkpointDir = Path.Combine(options.DataDir, "checkpoints");
         var segmentBits = options.InMemory ? options.LogSegmentBits : SegmentBitsOf(Path.Combine(options.DataDir, "log"), options.LogSegmentBits);
         IDevice device = options.InMemory
             ? new NullDevice()
-            : DirectFileDevice.Create(Path.Combine(options.DataDir, "log", "hlog.log"), recover: true);
+            : DirectFileDevice.Create(Path.Combine(options.DataDir, "log", "hlog.log"), recover: true, disk);
         var logSettings = new LogSettings
         {
             LogDevice = device,
@@ -67,10 +69,9 @@ internal sealed class FasterRecordStore : IRecordStore
             MemorySizeBits = memoryBits,
             SegmentSizeBits = segmentBits,
         };
-        var checkpoints = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(),
-            new DefaultCheckpointNamingScheme(Path.GetFullPath(checkpointDir)), removeOutdated: true);
-        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpoints };
-        var buckets = Math.Max(1 << 10, options.IndexBuckets);
+        var checkpoints = new CheckpointFiles(checkpointDir, disk ?? DiskSpace.For(options));
+        var checkpointSettings = new CheckpointSettings { CheckpointManager = checkpoints.Manager };
+        var buckets = IndexBuckets(options);
         if (!BitOperations.IsPow2(buckets))
             throw new ArgumentException($"the index bucket count must be a power of two, not {buckets}", nameof(options));
         var kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
@@ -85,6 +86,17 @@ internal sealed class FasterRecordStore : IRecordStore
         }
         return store;
     }
+
+    private static int LogMemoryBits(StoreOptions options) =>
+        Math.Max(options.PageSizeBits + 2, (int)Math.Floor(Math.Log2(Math.Max(1, options.MemoryBudgetBytes))));
+
+    /// <summary>The log's memory: the most a snapshot checkpoint copies.</summary>
+    public static long LogMemoryBytes(StoreOptions options) => 1L << LogMemoryBits(options);
+
+    private static long IndexBuckets(StoreOptions options) => Math.Max(1 << 10, options.IndexBuckets);
+
+    /// <summary>The hash index (64-byte buckets), which a full checkpoint writes.</summary>
+    public static long IndexBytes(StoreOptions options) => IndexBuckets(options) * 64;
 
     /// <summary>
     /// The log's segment size of the data folder: as recorded in it; 1 GiB for a folder written before it was recorded;
@@ -367,10 +379,9 @@ internal sealed class FasterRecordStore : IRecordStore
         // between full ones. Not FASTER's incremental snapshots: in FASTER 2.6.5 their delta flush read log pages that
         // were being evicted and crashed the process (CheckpointUnderLoadTests).
         var full = _compactedSinceFullCheckpoint || _checkpointsTaken % FullCheckpointEvery == 0;
-        var (ok, token) = full
-            ? await _kv.TakeFullCheckpointAsync(CheckpointType.FoldOver, cancellationToken)
-            : await _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false, cancellationToken);
-        if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
+        var token = await _checkpoints.TakeAsync(() => full
+            ? _kv.TakeFullCheckpointAsync(CheckpointType.FoldOver, cancellationToken)
+            : _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver, tryIncremental: false, cancellationToken), full);
         _checkpointsTaken++;
         if (full) _compactedSinceFullCheckpoint = false;
         // The checkpoint holds the log's begin address: the segments wholly before it (left by a compaction) can go.

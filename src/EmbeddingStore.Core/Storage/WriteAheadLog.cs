@@ -39,12 +39,12 @@ internal sealed class WriteAheadLog : IAsyncDisposable
     internal static long MemoryBytesFor(long memoryBudgetBytes) =>
         1L << Math.Clamp((int)Math.Floor(Math.Log2(Math.Max(1, memoryBudgetBytes / 8))), 25, 27);
 
-    public static WriteAheadLog Open(StoreOptions options, ILogger logger)
+    public static WriteAheadLog Open(StoreOptions options, DiskSpace disk, ILogger logger)
     {
         if (options.InMemory) return new WriteAheadLog(null, null, 0);
         var memoryBytes = MemoryBytesFor(options.MemoryBudgetBytes);
         var dir = Path.Combine(options.DataDir, "wal");
-        var device = DirectFileDevice.Create(Path.Combine(dir, "wal.log"), recover: true);
+        var device = DirectFileDevice.Create(Path.Combine(dir, "wal.log"), recover: true, disk);
         var log = new FasterLog(new FasterLogSettings
         {
             LogDevice = device,
@@ -136,8 +136,11 @@ internal sealed class WriteAheadLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_log is null) return;
-        await _log.CommitAsync();
-        _log.Dispose();
-        _device?.Dispose();
+        try { await _log.CommitAsync(); }
+        finally
+        {
+            _log.Dispose();
+            _device?.Dispose();
+        }
     }
 }

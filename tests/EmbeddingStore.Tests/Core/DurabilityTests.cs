@@ -218,7 +218,7 @@ public class DurabilityTests
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors.AsSpan())));
     }
 
-    private static float[] Pull(Store store, string view, long id)
+    internal static float[] Pull(Store store, string view, long id)
     {
         var vector = new float[store.DimOf(view)];
         store.Pull(view, [id], vector, new RowMeta[1]);

@@ -34,10 +34,16 @@ public sealed class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAsync(string? dataDir = null, string? importDir = null, int? port = null, params string[] extraArgs) =>
         StartProgramAsync([RepoPaths.Program("EmbeddingStore", "EmbeddingStore")], dataDir, importDir, port, extraArgs);
 
+    /// <summary>The server with these environment variables set as well (test-only settings).</summary>
+    public static Task<ServerProcess> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, string? dataDir = null,
+        string? importDir = null) =>
+        StartProgramAsync([RepoPaths.Program("EmbeddingStore", "EmbeddingStore")], dataDir, importDir, null, [], environment);
+
     /// <summary>The same server started as <c>embstore serve</c>.</summary>
     public static Task<ServerProcess> StartWithCliAsync() => StartProgramAsync([RepoPaths.Program("Cli", "embstore"), "serve"], null, null, null, []);
 
-    private static async Task<ServerProcess> StartProgramAsync(string[] program, string? dataDir, string? importDir, int? port, string[] extraArgs)
+    private static async Task<ServerProcess> StartProgramAsync(string[] program, string? dataDir, string? importDir, int? port, string[] extraArgs,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "embstore-e2e-" + Guid.NewGuid().ToString("N"));
         importDir ??= Path.Combine(dataDir, "import");
@@ -49,6 +55,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         foreach (var arg in (string[])[.. program, "--port", chosenPort.ToString(),
                      "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", "64", .. extraArgs])
             info.ArgumentList.Add(arg);
