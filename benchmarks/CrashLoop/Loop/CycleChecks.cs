@@ -22,6 +22,7 @@ public sealed class CycleChecks(StoreModel model, EmbeddingStoreClient client, F
 {
     private const int Chunk = 2_000;
     private readonly long _mustHaveBy = killedAt - (long)(durableAfter.TotalSeconds * Stopwatch.Frequency);
+    private readonly long _syncedBy = model.SyncedBy;
     private readonly Dictionary<long, string> _owners = [];
 
     public CheckCounts Counts { get; } = new();
@@ -46,6 +47,17 @@ public sealed class CycleChecks(StoreModel model, EmbeddingStoreClient client, F
     private void Fail(string kind, string subject, string expected, string seen) => failures.Add(cycle, kind, subject, expected, seen);
 
     private double MsBeforeKill(long timestamp) => Stopwatch.GetElapsedTime(timestamp, killedAt).TotalMilliseconds;
+
+    /// <summary>
+    /// How a loss of what was acknowledged at <paramref name="acknowledgedAt"/> is named, or null when the kill may take
+    /// it: "lost" when a durable push sent later was acknowledged (the log on disk must hold it, however slow the flush),
+    /// "lost-after-flush-window" when it is only older than the flush interval and margin.
+    /// </summary>
+    private string? Loss(long acknowledgedAt) =>
+        acknowledgedAt <= _syncedBy ? "lost" : acknowledgedAt <= _mustHaveBy ? "lost-after-flush-window" : null;
+
+    private string Acknowledged(long timestamp) =>
+        $"acknowledged {MsBeforeKill(timestamp):0} ms before the kill{(timestamp <= _syncedBy ? ", before a durable push sent later was acknowledged" : "")}";
 
     private void Lost(ref int counter, long acknowledgedAt)
     {
@@ -98,8 +110,8 @@ public sealed class CycleChecks(StoreModel model, EmbeddingStoreClient client, F
                 if (ids[i] == 0)
                 {
                     if (ledger.Evicts) Counts.Evicted++;
-                    else if (entry.AcknowledgedAt > _mustHaveBy) Lost(ref Counts.TokensLostInFlushWindow, entry.AcknowledgedAt);
-                    else Fail("token-lost", subject, $"id {entry.Id} (created {MsBeforeKill(entry.AcknowledgedAt):0} ms before the kill)", "unknown");
+                    else if (Loss(entry.AcknowledgedAt) is { } loss) Fail($"token-{loss}", subject, $"id {entry.Id} ({Acknowledged(entry.AcknowledgedAt)})", "unknown");
+                    else Lost(ref Counts.TokensLostInFlushWindow, entry.AcknowledgedAt);
                     ledger.Forget(token);
                 }
                 else if (ids[i] != entry.Id) Fail("token-id-changed", subject, $"id {entry.Id}", $"id {ids[i]}");
@@ -152,7 +164,7 @@ public sealed class CycleChecks(StoreModel model, EmbeddingStoreClient client, F
         {
             var start = target.Start;
             Counts.Checks++;
-            var (least, most) = target.Expected(row, _mustHaveBy);
+            var (least, most) = target.Expected(row, Math.Max(_mustHaveBy, _syncedBy));
             var acks = target.Acknowledgements(row);
             var before = start.AsSpan(row * dim, dim);
             var now = values.AsSpan(row * dim, dim);
@@ -160,8 +172,8 @@ public sealed class CycleChecks(StoreModel model, EmbeddingStoreClient client, F
             var subject = $"{target.Name}: row {target.Ids[row]} ('{target.Tokens[row]}') through {target.View}";
             if (applied < least || applied > most)
             {
-                var kind = applied < 0 ? "pushed-row-corrupt" : applied > most ? "push-applied-twice" : target.Durable ? "durable-push-lost" : "default-push-lost";
-                var firstMissing = applied >= 0 && applied < acks.Length ? $"; the first push missing was acknowledged {MsBeforeKill(acks[applied]):0} ms before the kill" : "";
+                var kind = applied < 0 ? "pushed-row-corrupt" : applied > most ? "push-applied-twice" : target.Durable ? "durable-push-lost" : $"default-push-{Loss(acks[applied])}";
+                var firstMissing = applied >= 0 && applied < acks.Length ? $"; the first push missing was {Acknowledged(acks[applied])}" : "";
                 Fail(kind, subject, $"start + {least}..{most} (acknowledged {acks.Length}, sent {most})", $"start + {now[0] - before[0]:0.###}{firstMissing}");
             }
             else if (!target.Durable && applied < acks.Length) Lost(ref Counts.DefaultPushesLostInFlushWindow, acks[applied]);
@@ -183,8 +195,8 @@ public sealed class CycleChecks(StoreModel model, EmbeddingStoreClient client, F
             var subject = $"snapshot {snapshot.Name} of {snapshot.Source}";
             if (!views.TryGetValue(snapshot.Name, out var info))
             {
-                if (snapshot.AcknowledgedAt > _mustHaveBy) Lost(ref Counts.SnapshotsLostInFlushWindow, snapshot.AcknowledgedAt);
-                else Fail("snapshot-lost", subject, $"listed (created {MsBeforeKill(snapshot.AcknowledgedAt):0} ms before the kill)", "not listed");
+                if (Loss(snapshot.AcknowledgedAt) is { } loss) Fail($"snapshot-{loss}", subject, $"listed ({Acknowledged(snapshot.AcknowledgedAt)})", "not listed");
+                else Lost(ref Counts.SnapshotsLostInFlushWindow, snapshot.AcknowledgedAt);
                 model.Snapshots.TryRemove(snapshot.Name, out _);
                 continue;
             }

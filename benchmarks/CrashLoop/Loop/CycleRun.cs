@@ -22,9 +22,9 @@ public sealed class CycleRun(int cycle, FailureList failures) : IDisposable
         {
             try { await step(_stop.Token); }
             catch (Exception) when (_killing || _stop.IsCancellationRequested) { return; }
-            catch (RpcException e)
+            catch (Exception e)
             {
-                Failures.Add(Cycle, "call-failed", client, "an answer (the store was not killed yet)", e.Status.ToString());
+                Failures.Add(Cycle, "call-failed", client, "an answer (the store was not killed yet)", e is RpcException rpc ? rpc.Status.ToString() : e.ToString());
                 return;
             }
         }

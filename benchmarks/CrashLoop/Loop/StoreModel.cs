@@ -46,6 +46,20 @@ public sealed class StoreModel
 
     public ConcurrentDictionary<string, SnapshotEntry> Snapshots { get; } = new();
 
+    private long _syncedBy;
+
+    /// <summary>
+    /// Everything acknowledged before this timestamp is on disk, whatever its durability: a durable push sent after it
+    /// was acknowledged, and the write-ahead log reaches disk in order (a commit takes every entry appended before it).
+    /// </summary>
+    public long SyncedBy => Interlocked.Read(ref _syncedBy);
+
+    public void DurablePushAcknowledged(long sentAt)
+    {
+        var before = Interlocked.Read(ref _syncedBy);
+        while (sentAt > before && Interlocked.CompareExchange(ref _syncedBy, sentAt, before) is var seen && seen != before) before = seen;
+    }
+
     /// <summary>The views whose own rows a snapshot of <paramref name="source"/> holds.</summary>
     public static string[] Chain(string source) => source == Layered ? [FineTune, Layered] : [source];
 

@@ -35,6 +35,7 @@ public sealed class SubscriptionFollower
     {
         _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
         Resynced = false;
+        _resending = false;
         run.Start("subscriber", async stopping =>
         {
             await foreach (var batch in client.SubscribeAsync(StoreModel.Overlay, tokenPrefix: StoreModel.PushedPrefix,

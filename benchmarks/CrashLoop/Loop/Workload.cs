@@ -74,9 +74,11 @@ public sealed class Workload(StoreModel model, EmbeddingStoreClient client, Cycl
         var ones = new float[rows.Length * model.File.Dim];
         Array.Fill(ones, 1f);
         target.Sending(rows);
+        var sentAt = Stopwatch.GetTimestamp();
         var response = await client.PushAsync(target.View, PushKind.Delta, rows.Select(r => target.Ids[r]).ToArray(), ones,
             durability: target.Durability, cancellationToken: run.Stopping);
         target.Acknowledged(rows, Stopwatch.GetTimestamp());
+        if (target.Durable && response.Durable) model.DurablePushAcknowledged(sentAt);
         if (response.Applied != rows.Length || (target.Durable && !response.Durable))
             run.Failures.Add(run.Cycle, "push-answer", target.Name, $"{rows.Length} rows applied{(target.Durable ? ", durable" : "")}",
                 $"{response.Applied} applied, durable {response.Durable}, rejected {response.Rejected.Count}");
