@@ -69,6 +69,9 @@ internal sealed partial class Catalog
     /// </summary>
     public long SupersededBytes { get; set; }
 
+    /// <summary>No version above this was handed out before the catalog was saved (the store's version lease).</summary>
+    public long VersionLease { get; set; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         Converters = { new JsonStringEnumConverter() },

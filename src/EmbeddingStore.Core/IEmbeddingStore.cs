@@ -56,9 +56,12 @@ public partial interface IEmbeddingStore
     /// With <paramref name="durable"/> the task completes only once the update is on disk.
     /// A non-empty <paramref name="rowsAfter"/> (ids.Length * dim floats) receives, per id in order, the value the
     /// push wrote, read in the same update; a row it did not apply gets its current value, or zeros if it is gone.
-    /// </summary>
+    /// A push is validated whole before its first row is written, and once it has started it is applied whole.
+    /// A non-empty <paramref name="requestId"/> (1 to 64 bytes) makes a retry safe: a push whose id the store remembers
+    /// (the last 65,536, durably) is not applied again and gets the first answer, <see cref="PushResult.Replayed"/> set.
     ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
-        bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default);
+        bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default,
+        ReadOnlyMemory<byte> requestId = default);
 
     /// <summary>
     /// The rows of interest as they read now (unless <see cref="SubscriptionSpec.AfterVersion"/> is set), then every

@@ -119,7 +119,8 @@ public sealed record ResolveResult(long[] Ids, int[] Created, int[] MappedToUnk)
 
 public sealed record RejectedRow(long Id, string Reason);
 
-public sealed record PushResult(int Applied, IReadOnlyList<RejectedRow> Rejected, long Version, bool Durable);
+/// <summary>What a push did; <see cref="Replayed"/>: the answer of an earlier push with the same request id, nothing applied again.</summary>
+public sealed record PushResult(int Applied, IReadOnlyList<RejectedRow> Rejected, long Version, bool Durable, bool Replayed = false);
 
 public readonly record struct ImportProgress(long RowsDone, long RowsTotal, long BytesDone, long BytesTotal);
 

@@ -7,15 +7,28 @@ namespace EmbeddingStore.Core;
 /// replays the write-ahead log's after-images that are newer than what the checkpoint holds, then
 /// rebuilds the catalog's counters so that no row id is handed out twice.
 /// </summary>
+/// <remarks>
+/// Every write logs its after-image under its key's write lock, with a version taken there (<see cref="IWriteLog"/>):
+/// per key, the log's order, the order of the writes and the order of their versions are one order. So an entry
+/// whose version the stored record already has or passed is in the checkpoint and is skipped, and a deletion's
+/// version is kept as a marker for the rest of the replay: a set older than a deletion of its key never brings the
+/// record back.
+/// </remarks>
 internal static class Recovery
 {
-    /// <summary>Replayed counts the log entries that were newer than the checkpoint, i.e. that changed something.</summary>
+    /// <summary>
+    /// Replayed counts the log entries that were newer than the checkpoint, i.e. that changed something. Version is at
+    /// least every version the store handed out before the crash: the highest of the log's entries, the catalog's and
+    /// the version leases (see <see cref="Store"/>'s NextVersion).
+    /// </summary>
     public sealed record Result(Catalog Catalog, long Version, long Replayed);
 
     public static Result Run(IRecordStore records, WriteAheadLog wal)
     {
         long maxVersion = 0;
         var createdRows = new List<(byte[] Key, long Version, RowOrigin Origin)>();
+        var maxLocal = new Dictionary<int, long>();
+        var deletedAt = new Dictionary<string, long>();
         var current = new byte[64];
 
         long StoredVersion(ReadOnlySpan<byte> key)
@@ -25,11 +38,14 @@ internal static class Recovery
         }
 
         long replayed = 0;
-        wal.Replay(
+        var lease = wal.Replay(
             (key, value) =>
             {
                 var version = BitConverter.ToInt64(value);
                 maxVersion = Math.Max(maxVersion, version);
+                // Every row id the log names was handed out, whether or not its entry still changes anything.
+                if (key[0] == Keys.Row) NoteRowId(maxLocal, key);
+                if (deletedAt.Count > 0 && deletedAt.TryGetValue(Convert.ToHexString(key), out var deleted) && deleted > version) return;
                 var stored = StoredVersion(key);
                 if (stored >= version) return;
                 records.Upsert(key, value);
@@ -39,6 +55,8 @@ internal static class Recovery
             (key, version) =>
             {
                 maxVersion = Math.Max(maxVersion, version);
+                var marker = Convert.ToHexString(key);
+                deletedAt[marker] = Math.Max(version, deletedAt.GetValueOrDefault(marker));
                 var stored = StoredVersion(key);
                 if (stored < 0 || stored > version) return;
                 records.Delete(key);
@@ -56,30 +74,33 @@ internal static class Recovery
         }
         if (length > 0) (catalog, catalogVersion) = Catalog.Deserialize(buffer.AsSpan(0, length));
 
-        // The catalog's counters already include rows written before it was saved, and rows evicted later are gone;
-        // every id seen is still spent, so none is handed out twice.
-        var created = new Dictionary<int, (long Own, long Copies, long MaxLocal)>();
+        // The catalog's counters already include rows written before it was saved, and rows evicted later are gone.
+        var created = new Dictionary<int, (long Own, long Copies)>();
         foreach (var row in createdRows)
-            Count(created, row.Key, row.Origin, row.Version > catalogVersion && records.Read(row.Key, current) >= 0);
-
+        {
+            if (row.Version <= catalogVersion || records.Read(row.Key, current) < 0) continue;
+            var space = Keys.SpaceOf(row.Key);
+            created.TryGetValue(space, out var c);
+            created[space] = row.Origin == RowOrigin.Copy ? (c.Own, c.Copies + 1) : (c.Own + 1, c.Copies);
+        }
         foreach (var view in catalog.Views.Values)
         {
+            // A row created after the catalog was saved can be in the checkpoint as well as in the log; its id is spent
+            // either way, so the next id is past every id the log names.
+            if (maxLocal.TryGetValue(view.Space, out var max)) view.NextLocal = Math.Max(view.NextLocal, max + 1);
             if (!created.TryGetValue(view.Space, out var c)) continue;
-            view.NextLocal = Math.Max(view.NextLocal, c.MaxLocal + 1);
             view.OwnRows += c.Own;
             view.CopiedRows += c.Copies;
         }
-        return new Result(catalog, Math.Max(maxVersion, catalogVersion), replayed);
+        return new Result(catalog, Math.Max(Math.Max(maxVersion, catalogVersion), Math.Max(lease, catalog.VersionLease)), replayed);
     }
 
-    private static void Count(Dictionary<int, (long Own, long Copies, long MaxLocal)> created, ReadOnlySpan<byte> key, RowOrigin origin, bool counts)
+    /// <summary>Notes the local id of a row key whose id belongs to the key's own space (a view's own row).</summary>
+    private static void NoteRowId(Dictionary<int, long> maxLocal, ReadOnlySpan<byte> key)
     {
         var space = Keys.SpaceOf(key);
         var rowId = BitConverter.ToInt64(key[5..]);
-        created.TryGetValue(space, out var c);
-        if (counts && origin == RowOrigin.Copy) c.Copies++;
-        else if (counts) c.Own++;
-        if (Keys.OwnerOf(rowId) == space) c.MaxLocal = Math.Max(c.MaxLocal, Keys.LocalOf(rowId));
-        created[space] = c;
+        if (Keys.OwnerOf(rowId) != space) return;
+        maxLocal[space] = Math.Max(maxLocal.GetValueOrDefault(space, -1), Keys.LocalOf(rowId));
     }
 }

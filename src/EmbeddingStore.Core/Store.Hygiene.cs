@@ -88,13 +88,11 @@ public sealed partial class Store
             var token = RowRecord.Token(scratch);
             var tokenKey = new byte[Keys.TokenKeyLength(token)];
             Keys.WriteTokenKey(tokenKey, view.Space, token);
-            _records.Delete(tokenKey);
-            _wal.AppendDelete(tokenKey, NextVersion());
+            _records.Delete(tokenKey, NextVersion, _wal);
         }
         var evictedToken = RowRecord.Token(scratch);
-        _records.Delete(rowKey);
-        var version = NextVersion();
-        _wal.AppendDelete(rowKey, version);
+        CrashPoints.Reach(CrashPoint.RowEvicting);
+        var version = _records.Delete(rowKey, NextVersion, _wal);
         _evictions.Add(id, evictedToken, version);
         write.Changed(id, version);
         Interlocked.Decrement(ref own ? ref view.OwnRows : ref view.CopiedRows);

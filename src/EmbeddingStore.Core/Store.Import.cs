@@ -28,8 +28,10 @@ public sealed partial class Store
                 // Base rows never change: written to the log's file once here, later checkpoints skip them.
                 _records.FlushWrittenRecords();
             }, cancellationToken);
+            CrashPoints.Reach(CrashPoint.ImportRowsWritten);
             // Base rows skip the write-ahead log: a checkpoint makes them durable before the table becomes visible.
             await CheckpointAsync(cancellationToken);
+            CrashPoints.Reach(CrashPoint.ImportCheckpointed);
             lock (_catalogLock)
             {
                 entry.Ready = true;

@@ -8,7 +8,67 @@ namespace EmbeddingStore.Core;
 public sealed partial class Store
 {
     public async ValueTask<PushResult> PushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
-        bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default)
+        bool reportFrozen, bool durable, CancellationToken cancellationToken, Memory<float> rowsAfter = default,
+        ReadOnlyMemory<byte> requestId = default)
+    {
+        if (requestId.IsEmpty) return await ApplyPushAsync(view, kind, ids, values, reportFrozen, durable, null, cancellationToken, rowsAfter);
+        if (requestId.Length > RecentPushes.MaxIdBytes)
+            throw new StoreException(StoreError.InvalidArgument, $"a request id has 1 to {RecentPushes.MaxIdBytes} bytes, not {requestId.Length}");
+        var key = Convert.ToHexString(requestId.Span);
+        while (true)
+        {
+            var (answer, earlier, mine) = _recentPushes.Begin(key);
+            if (answer is not null)
+            {
+                if (!rowsAfter.IsEmpty) ReadCurrentRows(Chain(view), ids.Span, rowsAfter.Span);
+                return answer with { Replayed = true };
+            }
+            if (earlier is not null)
+            {
+                // The same request is being applied by an earlier attempt: its answer is this one's; if it failed, apply.
+                try { await earlier.WaitAsync(cancellationToken); }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
+                continue;
+            }
+            try
+            {
+                var result = await ApplyPushAsync(view, kind, ids, values, reportFrozen, durable,
+                    applied => _recentPushes.Remember(key, requestId.Span, applied, this), cancellationToken, rowsAfter);
+                mine!.TrySetResult(result);
+                return result;
+            }
+            catch (Exception e)
+            {
+                _recentPushes.Abandon(key, mine!, e);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The rows' current values through the view, in request order (zeros for a row that is gone).</summary>
+    private void ReadCurrentRows(ViewChain chain, ReadOnlySpan<long> ids, Span<float> rows)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        try
+        {
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var destination = rows.Slice(i * chain.Dim, chain.Dim);
+                if (ReadRecord(chain, ids[i], scratch) is var position && position >= 0 && position != PadPosition)
+                    RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
+                else destination.Clear();
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(scratch); }
+    }
+
+    /// <summary>
+    /// Applies a push: validated whole before the first row is written, then every row (a cancellation is looked at
+    /// only before the first: a push that started is applied whole). <paramref name="remember"/> records the answer
+    /// of a push with a request id, logged before the durable commit so that the commit covers it too.
+    /// </summary>
+    private async ValueTask<PushResult> ApplyPushAsync(string view, PushKind kind, ReadOnlyMemory<long> ids, ReadOnlyMemory<float> values,
+        bool reportFrozen, bool durable, Action<PushResult>? remember, CancellationToken cancellationToken, Memory<float> rowsAfter)
     {
         _disk.EnsureRoomForWrite();
         var chain = Chain(view);
@@ -28,14 +88,14 @@ public sealed partial class Store
         await _pushGate.WaitAsync(cancellationToken);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using var write = new RowWrite(_feed, _gates, chain.View.Space, distinct.Count);
             for (var r = 0; r < distinct.Count; r++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 updater.Values = sums.Slice(r * dim, dim);
                 if (ApplyToRow(chain, distinct[r], updater, scratch))
                 {
-                    applied++;
+                    if (applied++ == 0) CrashPoints.Reach(CrashPoint.PushApplying);
                     write.Changed(distinct[r], RowRecord.Version(scratch));
                     if (wasWritten is not null)
                     {
@@ -59,8 +119,15 @@ public sealed partial class Store
         {
             if (written is not null) ArrayPool<float>.Shared.Return(written);
         }
-        if (durable) await CommitDurablyAsync(cancellationToken);
-        return new PushResult(applied, rejected, updater.LastVersion, durable && !_options.InMemory);
+        var result = new PushResult(applied, rejected, updater.LastVersion, durable && !_options.InMemory);
+        remember?.Invoke(result);
+        CrashPoints.Reach(CrashPoint.PushApplied);
+        if (durable)
+        {
+            await CommitDurablyAsync(cancellationToken);
+            CrashPoints.Reach(CrashPoint.PushCommitted);
+        }
+        return result;
     }
 
     /// <summary>
@@ -168,7 +235,7 @@ public sealed partial class Store
         var space = chain.View.Space;
         Span<byte> key = stackalloc byte[Keys.RowKeyLength];
         Keys.WriteRowKey(key, space, id);
-        var outcome = _records.Update(key, default, updater, scratch);
+        var outcome = _records.Update(key, default, updater, scratch, _wal);
         if (outcome == UpdateOutcome.NotFound && Keys.OwnerOf(id) != space)
         {
             // First write to an inherited row: the copy is built in pooled buffers, without decoding the token.
@@ -178,7 +245,7 @@ public sealed partial class Store
             {
                 if (ReadRecord(ParentChain(chain), id, source) == NotReadable) return false;
                 var length = RowRecord.WriteCopy(copy, source, chain.Slots);
-                outcome = _records.Update(key, copy.AsSpan(0, length), updater, scratch);
+                outcome = _records.Update(key, copy.AsSpan(0, length), updater, scratch, _wal);
                 if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
             }
             finally
@@ -188,7 +255,6 @@ public sealed partial class Store
             }
         }
         if (outcome == UpdateOutcome.NotFound) return false;
-        _wal.AppendSet(key, scratch.AsSpan(0, RowRecord.UsedLength(scratch)));
         NoteUse(chain, id);
         NoteChanged(space, id);
         return true;

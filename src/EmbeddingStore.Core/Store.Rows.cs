@@ -12,6 +12,8 @@ public sealed partial class Store
     {
         var chain = Chain(view);
         if (policy == UnknownPolicy.Default) policy = chain.View.UnknownPolicy;
+        // The whole request is checked before the first row is created: a refused call creates nothing.
+        foreach (var token in tokens) ValidateToken(token);
         var ids = new long[tokens.Count];
         var created = new List<int>();
         var mapped = new List<int>();
@@ -19,7 +21,6 @@ public sealed partial class Store
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            ValidateToken(token);
             if (token == chain.View.PadToken) { ids[i] = PadRowId; continue; }
             var id = FindToken(chain, token);
             if (id >= 0) { ids[i] = id; continue; }
@@ -71,9 +72,10 @@ public sealed partial class Store
     }
 
     /// <summary>
-    /// The token's row, creating it in the view when no space of the chain has it. Two concurrent
-    /// creations of one token yield one row: the token record is claimed with an atomic
-    /// insert-if-absent, and the loser removes the row it prepared.
+    /// The token's row, creating it in the view when no space of the chain has it. The token record and its row are
+    /// written as one (<see cref="IRecordStore.CreateTogether"/>): one log entry, logged before either can be read, so
+    /// whoever finds the token and then logs a write of its own logs it after the creation. Of two concurrent creations
+    /// of one token the second writes nothing and gets the first's row (its id is spent, never reused).
     /// </summary>
     private long EnsureToken(ViewChain chain, string token, out bool created)
     {
@@ -89,31 +91,23 @@ public sealed partial class Store
         var id = Keys.MakeRowId(view.Space, Interlocked.Increment(ref view.NextLocal) - 1);
         var vector = new float[chain.Dim];
         InitialVector(chain, token, vector);
-        var version = NextVersion();
-        var row = RowRecord.Create(version, RowOrigin.View, token, vector, chain.Slots);
+        var row = RowRecord.Create(0, RowOrigin.View, token, vector, chain.Slots);
         Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
         Keys.WriteRowKey(rowKey, view.Space, id);
-        _records.Upsert(rowKey, row);
-        _wal.AppendSet(rowKey, row);
-
         var tokenKey = new byte[Keys.TokenKeyLength(token)];
         Keys.WriteTokenKey(tokenKey, view.Space, token);
         Span<byte> claim = stackalloc byte[TokenRecord.Length];
-        TokenRecord.Write(claim, version, id);
+        TokenRecord.Write(claim, 0, id);
         Span<byte> winner = stackalloc byte[TokenRecord.Length];
-        if (_records.Update(tokenKey, claim, null, winner) == UpdateOutcome.Created)
-        {
-            _wal.AppendSet(tokenKey, claim);
-            Interlocked.Increment(ref view.OwnRows);
-            write.Changed(id, version);
-            NoteUse(chain, id);
-            NoteChanged(view.Space, id);
-            created = true;
-            return id;
-        }
-        _records.Delete(rowKey);
-        _wal.AppendDelete(rowKey, NextVersion());
-        return TokenRecord.RowId(winner);
+        CrashPoints.Reach(CrashPoint.RowCreating);
+        if (!_records.CreateTogether(tokenKey, claim, rowKey, row, NextVersion, _wal, winner)) return TokenRecord.RowId(winner);
+        CrashPoints.Reach(CrashPoint.RowCreated);
+        Interlocked.Increment(ref view.OwnRows);
+        write.Changed(id, RowRecord.Version(row));
+        NoteUse(chain, id);
+        NoteChanged(view.Space, id);
+        created = true;
+        return id;
     }
 
     private void InitialVector(ViewChain chain, string token, Span<float> vector)

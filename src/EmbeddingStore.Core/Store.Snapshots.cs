@@ -25,6 +25,7 @@ public sealed partial class Store
             SaveCatalogLocked();
         }
         CommitCatalog();
+        CrashPoints.Reach(CrashPoint.SnapshotReserved);
 
         (long Version, long Own, long Copies) copied;
         try { copied = await Task.Run(() => CopyRows(chain, space, cancellationToken), cancellationToken); }
@@ -33,6 +34,7 @@ public sealed partial class Store
             lock (_catalogLock) _spacesBeingFilled.Remove(space);
             throw;
         }
+        CrashPoints.Reach(CrashPoint.SnapshotCopied);
         lock (_catalogLock)
         {
             _spacesBeingFilled.Remove(space);
@@ -114,7 +116,6 @@ public sealed partial class Store
     /// <summary>Each snapshot key is written once, so its after-image keeps the source row's version.</summary>
     private void WriteSnapshotRecord(byte[] key, byte[] value)
     {
-        _records.Upsert(key, value);
-        _wal.AppendSet(key, value);
+        _records.Upsert(key, value, _wal);
     }
 }

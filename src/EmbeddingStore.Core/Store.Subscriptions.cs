@@ -17,7 +17,8 @@ public sealed partial class Store
 
     private readonly ChangeFeed _feed;
     private readonly ViewGates _gates = new();
-    private readonly EvictionLog _evictions = new();
+    /// <summary>As long as the change feed: a subscriber the feed still holds a position for hears of every eviction since.</summary>
+    private readonly EvictionLog _evictions;
 
     /// <summary>Rows per message: about 4 MiB of vectors.</summary>
     private static int RowsPerMessage(int dim) => Math.Clamp((4 << 20) / (4 * dim), 64, 8192);

@@ -35,9 +35,11 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         _disk = disk;
         _catalog = catalog;
         _version = version;
+        _versionLease = options.InMemory ? long.MaxValue : version;
         _options = options;
         _logger = logger;
         _feed = new ChangeFeed(options.ChangeFeedCapacity, () => Version);
+        _evictions = new EvictionLog(options.ChangeFeedCapacity);
     }
 
     /// <summary>The store-wide version of the latest write.</summary>
@@ -63,6 +65,9 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         var wal = WriteAheadLog.Open(options, disk, logger);
         var recovery = Recovery.Run(records, wal);
         var store = new Store(records, wal, disk, recovery.Catalog, recovery.Version, options, logger);
+        // The first lease: every version from here on is past every version handed out before.
+        if (!options.InMemory) store.ExtendLease(recovery.Version + VersionLeaseStep);
+        store._recentPushes.Load(records);
         records.SupersededBytes = Math.Max(records.SupersededBytes, recovery.Catalog.SupersededBytes);
         store.DiscardUnfinishedImports();
         logger.LogInformation("Store opened in {Ms} ms: {Tables} tables, {Views} views, {Entries} log entries applied, version {Version}",
@@ -157,9 +162,12 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
                 _catalog.SupersededBytes = _records.SupersededBytes;
                 SaveCatalogLocked();
             }
+            CrashPoints.Reach(CrashPoint.CheckpointCatalogSaved);
             var token = _options.InMemory ? "in-memory" : await _records.CheckpointAsync(cancellationToken);
+            CrashPoints.Reach(CrashPoint.CheckpointWritten);
             _wal.TruncateUntil(covered);
             await _wal.CommitAsync(cancellationToken);
+            CrashPoints.Reach(CrashPoint.CheckpointLogTruncated);
             _logger.LogInformation("Checkpoint {Token} took {Ms} ms", token, started.ElapsedMilliseconds);
             StoreMetrics.CheckpointDuration.Record(started.Elapsed.TotalSeconds);
             return new CheckpointResult(token, started.Elapsed);
@@ -194,14 +202,73 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     /// <summary>Where the next write-ahead log entry goes, and how far the log is committed to disk (tests).</summary>
     internal (long Tail, long Committed) WalAddressesForTests => (_wal.TailAddress, _wal.CommittedUntilAddress);
 
-    private long NextVersion() => Interlocked.Increment(ref _version);
+    /// <summary>
+    /// The next store-wide version. Versions only grow, also across crashes: a version is handed out only once a durable
+    /// lease covers it (a lease entry in the write-ahead log, and the catalog's copy of the lease), and recovery starts
+    /// past the highest lease. A record a checkpoint captured can carry a version whose log entry a crash lost; without
+    /// the lease a later write could take that version again and be skipped by the next replay as already applied.
+    /// </summary>
+    private long NextVersion()
+    {
+        var version = Interlocked.Increment(ref _version);
+        if (version > Volatile.Read(ref _versionLease) - VersionLeaseStep / 2) RenewLease(version);
+        return version;
+    }
+
+    /// <summary>How far a lease reaches past the version that asked for it.</summary>
+    internal const long VersionLeaseStep = 1L << 20;
+
+    /// <summary>The highest version handed out may reach; never reached in memory (nothing survives a restart there).</summary>
+    private long _versionLease;
+    private readonly Lock _leaseLock = new();
+    private int _leaseRenewing;
+
+    /// <summary>
+    /// Halfway through a lease, extends it in the background; a version past it (a burst faster than a log commit)
+    /// waits here until the extension is on disk.
+    /// </summary>
+    private void RenewLease(long version)
+    {
+        if (version <= Volatile.Read(ref _versionLease))
+        {
+            if (Interlocked.CompareExchange(ref _leaseRenewing, 1, 0) != 0) return;
+            _ = Task.Run(() =>
+            {
+                try { ExtendLease(version + VersionLeaseStep); }
+                catch (Exception e) { _logger.LogError(e, "Extending the version lease failed"); }
+                finally { Volatile.Write(ref _leaseRenewing, 0); }
+            });
+            return;
+        }
+        ExtendLease(version + VersionLeaseStep);
+    }
+
+    private void ExtendLease(long lease)
+    {
+        lock (_leaseLock)
+        {
+            if (lease <= Volatile.Read(ref _versionLease)) return;
+            _wal.AppendLease(lease);
+            _wal.CommitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            Volatile.Write(ref _versionLease, lease);
+        }
+    }
+
+    private readonly RecentPushes _recentPushes = new();
+
+    /// <summary>Writes a slot of the recent pushes' request ids, with a version of its own, through the write-ahead log.</summary>
+    internal void WriteRecentPush(byte[] key, byte[] value)
+    {
+        RowRecord.SetVersion(value, NextVersion());
+        _records.Upsert(key, value, _wal);
+    }
 
     /// <summary>Writes the catalog record (and logs it); callers hold the catalog lock.</summary>
     private void SaveCatalogLocked()
     {
-        var value = _catalog.Serialize(NextVersion());
-        _records.Upsert(Keys.CatalogKey, value);
-        _wal.AppendSet(Keys.CatalogKey, value);
+        var version = NextVersion();
+        _catalog.VersionLease = _options.InMemory ? 0 : Volatile.Read(ref _versionLease);
+        _records.Upsert(Keys.CatalogKey, _catalog.Serialize(version), _wal);
     }
 
     /// <summary>Catalog changes are rare and must survive a crash: wait for the log to reach disk.</summary>

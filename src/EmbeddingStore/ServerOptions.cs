@@ -79,16 +79,21 @@ public sealed record ServerOptions
         return null;
     }
 
-    public StoreOptions ToStoreOptions() => new()
+    public StoreOptions ToStoreOptions()
     {
-        DataDir = Path.GetFullPath(DataDir),
-        MemoryBudgetBytes = (long)MemoryMb << 20,
-        CheckpointInterval = TimeSpan.FromSeconds(CheckpointIntervalSeconds),
-        WalFlushInterval = TimeSpan.FromMilliseconds(Math.Max(1, WalFlushMs)),
-        InMemory = InMemory,
-        ChangeFeedCapacity = ChangeFeedRows,
-        SimulatedDiskBytes = long.TryParse(Environment.GetEnvironmentVariable(SimulatedDiskVariable), out var bytes) ? bytes : null,
-    };
+        // Tests only, like the simulated disk below: the process kills itself at a named step (CrashPoints).
+        CrashPoints.ArmFromEnvironment();
+        return new()
+        {
+            DataDir = Path.GetFullPath(DataDir),
+            MemoryBudgetBytes = (long)MemoryMb << 20,
+            CheckpointInterval = TimeSpan.FromSeconds(CheckpointIntervalSeconds),
+            WalFlushInterval = TimeSpan.FromMilliseconds(Math.Max(1, WalFlushMs)),
+            InMemory = InMemory,
+            ChangeFeedCapacity = ChangeFeedRows,
+            SimulatedDiskBytes = long.TryParse(Environment.GetEnvironmentVariable(SimulatedDiskVariable), out var bytes) ? bytes : null,
+        };
+    }
 
     /// <summary>
     /// Tests only: the data folder's file system is taken to be this many bytes large (<see cref="StoreOptions.SimulatedDiskBytes"/>),

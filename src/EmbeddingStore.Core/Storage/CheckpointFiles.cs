@@ -16,6 +16,8 @@ internal sealed class CheckpointFiles : IDisposable
     private readonly DiskSpace _disk;
     private readonly DeviceLogCommitCheckpointManager _manager;
 
+    private static readonly TimeSpan FaultPollInterval = TimeSpan.FromMilliseconds(100);
+
     public CheckpointFiles(string dir, DiskSpace disk)
     {
         _disk = disk;
@@ -36,7 +38,12 @@ internal sealed class CheckpointFiles : IDisposable
     public async Task<Guid> TakeAsync(Func<ValueTask<(bool Ok, Guid Token)>> checkpoint, bool full)
     {
         var faults = _disk.Faults;
-        var (ok, token) = await checkpoint();
+        var running = checkpoint().AsTask();
+        // A fold-over checkpoint whose log write failed waits for that write forever (FASTER 2.6.5 does not retry it):
+        // once a write has failed, the store is refused writes until a restart, and the checkpoint is given up.
+        while (await Task.WhenAny(running, Task.Delay(FaultPollInterval)) != running)
+            if (_disk.Faults != faults) _disk.ThrowIfFaulted();
+        var (ok, token) = await running;
         if (!ok) throw new InvalidOperationException("FASTER refused the checkpoint: another one is in progress");
         if (_disk.Faults != faults)
         {

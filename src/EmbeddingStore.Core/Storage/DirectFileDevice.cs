@@ -85,10 +85,43 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     private Segment OpenSegment(int id)
     {
         var path = GetSegmentFilename(FileName, id);
+        var isNew = !File.Exists(path);
         var buffered = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.WriteThrough);
         var fd = _directFlag == 0 ? -1 : OpenFile(path, OpenReadWrite | OpenCreate | OpenDataSync | OpenCloseOnExec | _directFlag,
             ReadWriteForOwnerReadForOthers);
+        // O_DSYNC makes a file's writes durable, not its name: a new file's directory entry is synced before the file is
+        // written to, so that a power cut cannot leave a checkpoint or segment whose data was acknowledged without a name.
+        // (And the folder's own entry: checkpoints get a new folder each.)
+        if (isNew)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            SyncDirectory(folder);
+            SyncDirectory(Path.GetDirectoryName(folder)!);
+        }
         return new Segment(buffered, fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null);
+    }
+
+    private const int OpenReadOnly = 0x0;
+
+    /// <summary>Linux's O_DIRECTORY, which arm64 swaps with O_DIRECT.</summary>
+    private static int OpenDirectory => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FileSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseFile(int fd);
+
+    /// <summary>fsync of a directory: makes the names created in it durable (Linux).</summary>
+    internal static void SyncDirectory(string directory)
+    {
+        var fd = OpenFile(directory, OpenReadOnly | OpenDirectory | OpenCloseOnExec, 0);
+        if (fd < 0) throw new IOException($"cannot open directory {directory} to sync it: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            if (FileSync(fd) != 0) throw new IOException($"fsync of directory {directory} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+        finally { CloseFile(fd); }
     }
 
     /// <summary>
@@ -160,19 +193,25 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
         catch (IOException) { } // as FASTER's own device: a segment that cannot be deleted now is left behind
     }
 
+    /// <summary>
+    /// Deletes every segment file wholly before <paramref name="toAddress"/>, now. FASTER's own truncation defers the
+    /// deletion to an epoch bump and skips segments below a start it has already raised: after a restart the files of a
+    /// compacted log stayed on disk (CompactionTests).
+    /// </summary>
+    public override void TruncateUntilAddress(long toAddress)
+    {
+        var toSegment = (int)(toAddress / segmentSize);
+        Utility.MonotonicUpdate(ref startSegment, toSegment, out _);
+        foreach (var id in SegmentIdsOnDisk().Where(id => id < toSegment)) RemoveSegment(id);
+    }
+
     public override long GetFileSize(int segment) =>
         segmentSize > 0 ? segmentSize : RandomAccess.GetLength(SegmentFor(segment).Buffered);
 
     /// <summary>The range of segment files present (FASTER's own device does the same when asked to recover).</summary>
     private void RecoverSegmentRange()
     {
-        var file = new FileInfo(FileName);
-        if (file.Directory is not { Exists: true } directory) return;
-        var ids = directory.GetFiles(file.Name + ".*")
-            .Select(f => int.TryParse(f.Name[(file.Name.Length + 1)..], out var id) ? id : -1)
-            .Where(id => id >= 0)
-            .Order()
-            .ToList();
+        var ids = SegmentIdsOnDisk();
         var previous = -1;
         foreach (var id in ids)
         {
@@ -180,6 +219,18 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
             else endSegment = id;
             previous = id;
         }
+    }
+
+    /// <summary>The ids of this log's segment files in its folder, in order.</summary>
+    private List<int> SegmentIdsOnDisk()
+    {
+        var file = new FileInfo(FileName);
+        if (file.Directory is not { Exists: true } directory) return [];
+        return directory.GetFiles(file.Name + ".*")
+            .Select(f => int.TryParse(f.Name[(file.Name.Length + 1)..], out var id) ? id : -1)
+            .Where(id => id >= 0)
+            .Order()
+            .ToList();
     }
 
     public override void Dispose()

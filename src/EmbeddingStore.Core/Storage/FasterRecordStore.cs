@@ -131,8 +131,10 @@ internal sealed class FasterRecordStore : IRecordStore
     private const int MaxBucketStripes = 4096;
 
     /// <summary>The stripe of the key's hash bucket (both counts are powers of two, the stripes no more than the buckets).</summary>
-    private Lock StripeOf(ref SpanByte key) =>
-        _bucketStripes[(int)((ulong)SpanByteComparer.StaticGetHashCode64(ref key) & (ulong)(_bucketStripes.Length - 1))];
+    private Lock StripeOf(ref SpanByte key) => _bucketStripes[StripeIndexOf(ref key)];
+
+    private int StripeIndexOf(ref SpanByte key) =>
+        (int)((ulong)SpanByteComparer.StaticGetHashCode64(ref key) & (ulong)(_bucketStripes.Length - 1));
 
     public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
 
@@ -209,7 +211,9 @@ internal sealed class FasterRecordStore : IRecordStore
         }
         // Reads below the new begin now find nothing: every live record there has its copy above it. The files keep the
         // old records until the next checkpoint has recorded the new begin (CheckpointAsync removes them then).
+        CrashPoints.Reach(CrashPoint.CompactionCopied);
         _kv.Log.ShiftBeginAddress(until, truncateLog: false);
+        CrashPoints.Reach(CrashPoint.CompactionShifted);
         _compactedSinceFullCheckpoint = true;
         return new CompactionResult(before, LogBytes, copied, copiedBytes, dropped);
     }
@@ -291,7 +295,7 @@ internal sealed class FasterRecordStore : IRecordStore
                 $"the in-memory store is full ({LogBytes >> 20} MiB of log): start it with a larger --memory-mb, or on disk");
     }
 
-    public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IWriteLog? log = null)
     {
         EnsureRoom();
         var session = _sessions.Value!;
@@ -302,13 +306,20 @@ internal sealed class FasterRecordStore : IRecordStore
             var valueSpan = SpanByte.FromPointer(v, value.Length);
             lock (StripeOf(ref keySpan))
             {
-                var status = session.Upsert(ref keySpan, ref valueSpan);
-                if (status.IsPending) CompletePending(session);
+                UpsertLocked(session, ref keySpan, ref valueSpan);
+                log?.Set(key, value);
             }
         }
     }
 
-    public unsafe UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage)
+    private static void UpsertLocked(Session session, ref SpanByte key, ref SpanByte value)
+    {
+        var status = session.Upsert(ref key, ref value);
+        if (status.IsPending) CompletePending(session);
+    }
+
+    public unsafe UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage,
+        IWriteLog? log = null)
     {
         if (!initial.IsEmpty) EnsureRoom();
         var session = _sessions.Value!;
@@ -324,9 +335,56 @@ internal sealed class FasterRecordStore : IRecordStore
             {
                 status = session.RMW(ref keySpan, ref input, ref output);
                 if (status.IsPending) (status, output) = CompletePending(session);
+                if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
+                if (log is not null)
+                {
+                    if (output.Length > afterImage.Length)
+                        throw new InvalidOperationException($"a value of {output.Length} bytes does not fit its {afterImage.Length}-byte after-image");
+                    log.Set(key, afterImage[..output.Length]);
+                }
             }
-            if (status.NotFound && !output.Created) return UpdateOutcome.NotFound;
             return output.Created ? UpdateOutcome.Created : UpdateOutcome.Updated;
+        }
+    }
+
+    public unsafe bool CreateTogether(ReadOnlySpan<byte> claimKey, Span<byte> claimValue, ReadOnlySpan<byte> otherKey, Span<byte> otherValue,
+        Func<long> nextVersion, IWriteLog? log, Span<byte> existing)
+    {
+        EnsureRoom();
+        var session = _sessions.Value!;
+        fixed (byte* ck = claimKey)
+        fixed (byte* cv = claimValue)
+        fixed (byte* ok = otherKey)
+        fixed (byte* ov = otherValue)
+        {
+            var claimKeySpan = SpanByte.FromPointer(ck, claimKey.Length);
+            var claimValueSpan = SpanByte.FromPointer(cv, claimValue.Length);
+            var otherKeySpan = SpanByte.FromPointer(ok, otherKey.Length);
+            var otherValueSpan = SpanByte.FromPointer(ov, otherValue.Length);
+            // Both keys' stripes, the lower first, so that two creations cannot wait for each other.
+            var (first, second) = (StripeIndexOf(ref claimKeySpan), StripeIndexOf(ref otherKeySpan));
+            if (first > second) (first, second) = (second, first);
+            var (lower, higher) = (_bucketStripes[first], _bucketStripes[second]);
+            lower.Enter();
+            if (higher != lower) higher.Enter();
+            try
+            {
+                if (ReadValue(session, ref claimKeySpan, existing) >= 0) return false;
+                var version = nextVersion();
+                RowRecord.SetVersion(claimValue, version);
+                RowRecord.SetVersion(otherValue, version);
+                // Logged before either record can be read: whoever finds the claim, and then logs a write of its own,
+                // logs it after this entry.
+                log?.SetTogether(otherKey, otherValue, claimKey, claimValue);
+                UpsertLocked(session, ref otherKeySpan, ref otherValueSpan);
+                UpsertLocked(session, ref claimKeySpan, ref claimValueSpan);
+                return true;
+            }
+            finally
+            {
+                if (higher != lower) higher.Exit();
+                lower.Exit();
+            }
         }
     }
 
@@ -335,7 +393,7 @@ internal sealed class FasterRecordStore : IRecordStore
         if (OnDisk) _kv.Log.Flush(wait: true);
     }
 
-    public unsafe bool Delete(ReadOnlySpan<byte> key)
+    public unsafe long Delete(ReadOnlySpan<byte> key, Func<long>? nextVersion = null, IWriteLog? log = null)
     {
         var session = _sessions.Value!;
         fixed (byte* k = key)
@@ -345,8 +403,10 @@ internal sealed class FasterRecordStore : IRecordStore
             {
                 var status = session.Delete(ref keySpan);
                 if (status.IsPending) CompletePending(session);
+                var version = nextVersion?.Invoke() ?? 0;
+                log?.Delete(key, version);
+                return version;
             }
-            return true;
         }
     }
 

@@ -9,6 +9,21 @@ internal interface IRecordUpdater
 internal enum UpdateOutcome { Updated, Created, NotFound }
 
 /// <summary>
+/// Where a write's after-image goes (the write-ahead log): called under the key's write lock, right after the store
+/// applied the write, so that per key the log's order is the order the writes were applied in, and the version a
+/// write took inside the lock grows in that order too.
+/// </summary>
+internal interface IWriteLog
+{
+    void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>Two records written as one: replay applies both or neither.</summary>
+    void SetTogether(ReadOnlySpan<byte> key1, ReadOnlySpan<byte> value1, ReadOnlySpan<byte> key2, ReadOnlySpan<byte> value2);
+
+    void Delete(ReadOnlySpan<byte> key, long version);
+}
+
+/// <summary>
 /// The small storage interface the store is written against: byte keys to self-describing byte values.
 /// FASTER implements it today; a distributed backend can implement it later. Methods report
 /// outcomes as values, never as exceptions. Thread-safe.
@@ -18,16 +33,32 @@ internal interface IRecordStore : IAsyncDisposable
     /// <summary>Copies the value into <paramref name="destination"/> (as much as fits) and returns its stored length, or -1 when absent.</summary>
     int Read(ReadOnlySpan<byte> key, Span<byte> destination);
 
-    void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+    /// <summary>Writes the value; with <paramref name="log"/>, logs it under the key's write lock.</summary>
+    void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IWriteLog? log = null);
 
     /// <summary>
     /// Atomic read-modify-write. When the key is absent and <paramref name="initial"/> is not empty the
     /// record is created from it first; when absent and <paramref name="initial"/> is empty nothing happens.
-    /// The value after the change is copied into <paramref name="afterImage"/>.
+    /// The value after the change is copied into <paramref name="afterImage"/> and, with <paramref name="log"/>, logged
+    /// under the key's write lock.
     /// </summary>
-    UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage);
+    UpdateOutcome Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> initial, IRecordUpdater? updater, Span<byte> afterImage,
+        IWriteLog? log = null);
 
-    bool Delete(ReadOnlySpan<byte> key);
+    /// <summary>
+    /// Creates two records as one when <paramref name="claimKey"/> is absent: under both keys' write locks, stamps both
+    /// values with one version from <paramref name="nextVersion"/> (every value starts with its version), logs them as
+    /// one entry, then writes them. Returns false, writing nothing, when the claim exists; its value is then copied
+    /// into <paramref name="existing"/>.
+    /// </summary>
+    bool CreateTogether(ReadOnlySpan<byte> claimKey, Span<byte> claimValue, ReadOnlySpan<byte> otherKey, Span<byte> otherValue,
+        Func<long> nextVersion, IWriteLog? log, Span<byte> existing);
+
+    /// <summary>
+    /// Deletes the key; with <paramref name="nextVersion"/> takes the deletion's version under the key's write lock and
+    /// logs it there. Returns that version (0 without one).
+    /// </summary>
+    long Delete(ReadOnlySpan<byte> key, Func<long>? nextVersion = null, IWriteLog? log = null);
 
     /// <summary>
     /// Writes every record appended so far to the log's device and makes it read-only. Checkpoints after this no longer

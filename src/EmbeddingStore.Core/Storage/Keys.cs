@@ -13,6 +13,8 @@ internal static class Keys
     public const byte Row = (byte)'R';
     public const byte Token = (byte)'T';
     public const byte Catalog = (byte)'M';
+    /// <summary>A slot of the recent pushes' request ids (<see cref="RecentPushes"/>).</summary>
+    public const byte RecentPush = (byte)'P';
 
     public const int RowKeyLength = 1 + 4 + 8;
 

@@ -8,12 +8,18 @@ namespace EmbeddingStore.Core.Storage;
 /// After-images of every acknowledged write since the last checkpoint, in a FasterLog.
 /// Entries carry the value as written (not the operation), and every value starts with its
 /// store-wide version, so replay is idempotent: the newer version wins, whatever the order.
-/// Entry: [kind:1][keyLength:4][key][value].
+/// Entries: a set, [1][keyLength:4][key][value]; a deletion, [2][keyLength:4][key][version:8]; two sets as one (a token
+/// and its row), [3][keyLength:4][key][valueLength:4][value][keyLength:4][key][value]; a version lease, [4][version:8]:
+/// no version above it was handed out before a later lease entry (or the catalog's lease) raised it.
+/// Every write logs its entry under its key's write lock (<see cref="IWriteLog"/>), so per key the log's order is
+/// the order of the writes.
 /// </summary>
-internal sealed class WriteAheadLog : IAsyncDisposable
+internal sealed class WriteAheadLog : IWriteLog, IAsyncDisposable
 {
     private const byte SetEntry = 1;
     private const byte DeleteEntry = 2;
+    private const byte SetTogetherEntry = 3;
+    private const byte LeaseEntry = 4;
 
     private readonly FasterLog? _log;
     private readonly IDevice? _device;
@@ -74,6 +80,41 @@ internal sealed class WriteAheadLog : IAsyncDisposable
         Append(DeleteEntry, key, v);
     }
 
+    void IWriteLog.Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => AppendSet(key, value);
+
+    void IWriteLog.Delete(ReadOnlySpan<byte> key, long version) => AppendDelete(key, version);
+
+    void IWriteLog.SetTogether(ReadOnlySpan<byte> key1, ReadOnlySpan<byte> value1, ReadOnlySpan<byte> key2, ReadOnlySpan<byte> value2)
+    {
+        if (_log is null) return;
+        var length = 1 + 4 + key1.Length + 4 + value1.Length + 4 + key2.Length + value2.Length;
+        var buffer = length <= 4096 ? stackalloc byte[length] : new byte[length];
+        buffer[0] = SetTogetherEntry;
+        var at = WritePart(buffer, 1, key1);
+        at = WritePart(buffer, at, value1);
+        at = WritePart(buffer, at, key2);
+        value2.CopyTo(buffer[at..]);
+        _log.Enqueue(buffer);
+    }
+
+    /// <summary>Writes <paramref name="part"/> with its length before it at <paramref name="offset"/>; returns where the next part goes.</summary>
+    private static int WritePart(Span<byte> buffer, int offset, ReadOnlySpan<byte> part)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[offset..], part.Length);
+        part.CopyTo(buffer[(offset + 4)..]);
+        return offset + 4 + part.Length;
+    }
+
+    /// <summary>Records that versions up to <paramref name="version"/> may be handed out (see <see cref="Replay"/>).</summary>
+    public void AppendLease(long version)
+    {
+        if (_log is null) return;
+        Span<byte> buffer = stackalloc byte[9];
+        buffer[0] = LeaseEntry;
+        BinaryPrimitives.WriteInt64LittleEndian(buffer[1..], version);
+        _log.Enqueue(buffer);
+    }
+
     private void Append(byte kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         if (_log is null) return;
@@ -114,23 +155,43 @@ internal sealed class WriteAheadLog : IAsyncDisposable
     public delegate void ReplaySet(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
     public delegate void ReplayDelete(ReadOnlySpan<byte> key, long version);
 
-    /// <summary>Calls back for every committed entry, oldest first.</summary>
+    /// <summary>
+    /// Calls back for every committed entry, oldest first (both sets of a two-set entry, one after the other), and
+    /// returns the highest version lease found (0 if none).
+    /// </summary>
     public long Replay(ReplaySet onSet, ReplayDelete onDelete)
     {
         if (_log is null) return 0;
-        long entries = 0;
+        long lease = 0;
         using var iterator = _log.Scan(_log.BeginAddress, _log.CommittedUntilAddress);
         while (iterator.GetNext(out byte[] entry, out var length, out _))
         {
             var span = entry.AsSpan(0, length);
-            var keyLength = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
-            var key = span.Slice(5, keyLength);
-            var value = span[(5 + keyLength)..];
-            if (span[0] == SetEntry) onSet(key, value);
-            else onDelete(key, BinaryPrimitives.ReadInt64LittleEndian(value));
-            entries++;
+            if (span[0] == LeaseEntry)
+            {
+                lease = Math.Max(lease, BinaryPrimitives.ReadInt64LittleEndian(span[1..]));
+                continue;
+            }
+            var key = Part(span, 1, out var at);
+            if (span[0] == SetTogetherEntry)
+            {
+                var value = Part(span, at, out at);
+                var key2 = Part(span, at, out at);
+                onSet(key, value);
+                onSet(key2, span[at..]);
+            }
+            else if (span[0] == SetEntry) onSet(key, span[at..]);
+            else onDelete(key, BinaryPrimitives.ReadInt64LittleEndian(span[at..]));
         }
-        return entries;
+        return lease;
+    }
+
+    /// <summary>The length-prefixed part at <paramref name="offset"/>; <paramref name="next"/> is where the following one starts.</summary>
+    private static ReadOnlySpan<byte> Part(ReadOnlySpan<byte> entry, int offset, out int next)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(entry[offset..]);
+        next = offset + 4 + length;
+        return entry.Slice(offset + 4, length);
     }
 
     public async ValueTask DisposeAsync()

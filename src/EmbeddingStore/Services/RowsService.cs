@@ -31,6 +31,8 @@ public sealed partial class RowsService(StoreHost host, ServerOptions options, S
             throw new StoreException(StoreError.InvalidArgument, "give tokens or ids, not both");
         Limits.CheckTokens(request.Tokens);
         Limits.CheckRows(request.Ids.Count);
+        // Checked before resolving: resolving may create rows, and a refused request changes nothing.
+        Limits.CheckFloats((long)(request.Tokens.Count + request.Ids.Count) * store.DimOf(request.View));
         long[] ids = request.Tokens.Count > 0
             ? store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy)).Ids
             : [.. request.Ids];
@@ -70,8 +72,8 @@ public sealed partial class RowsService(StoreHost host, ServerOptions options, S
             var rowsAfter = request.ReturnRows ? PooledBuffer.LendTo(context, rowsLength) : null;
             var result = await store.PushAsync(request.View, kind, request.Ids.ToArray(), values.AsMemory(0, count),
                 request.OnFrozen == OnFrozen.Report, request.Durability == Durability.Sync, context.CancellationToken,
-                rowsAfter is null ? default : PooledBuffer.AsFloats(rowsAfter, rowsLength));
-            var reply = new PushResponse { Applied = result.Applied, Version = result.Version, Durable = result.Durable, Dim = dim };
+                rowsAfter is null ? default : PooledBuffer.AsFloats(rowsAfter, rowsLength), request.RequestId.Memory);
+            var reply = new PushResponse { Applied = result.Applied, Version = result.Version, Durable = result.Durable, Dim = dim, Replayed = result.Replayed };
             if (rowsAfter is not null) reply.Vectors = UnsafeByteOperations.UnsafeWrap(rowsAfter.AsMemory(0, rowsLength));
             foreach (var r in result.Rejected) reply.Rejected.Add(new Protos.RejectedRow { Id = r.Id, Reason = r.Reason });
             return reply;
