@@ -10,10 +10,10 @@ namespace StoreBench;
 /// <summary>
 /// Restart time (issue 23, item 6): the time from the server's process start to SERVING for a store holding N rows
 /// created in a view, recovering with a full write-ahead log (the rows written after the last checkpoint, then SIGKILL)
-/// and with an empty one (after a clean SIGTERM, which checkpoints); with the page cache warm (a process restart) and,
-/// with <c>--cold</c>, dropped first (a machine restart). The peers in the same run: the same process starting on an
+/// and with an empty one (after a clean SIGTERM, which checkpoints); with the page cache as the last run left it (a
+/// process restart) and, with <c>--cold</c>, dropped first (a machine restart). The peers in the same run: the same process starting on an
 /// empty data folder (what runtime and host cost with nothing to recover) and reading the data folder's files once
-/// (<c>cat &gt; /dev/null</c>, warm and cold: the I/O floor).
+/// (<c>cat &gt; /dev/null</c>, as the store left them, again, and after dropping the page cache: the I/O floor).
 /// </summary>
 public static partial class RestartBench
 {
@@ -107,7 +107,7 @@ public static partial class RestartBench
         if (cold) CopyDirectory(dir, killed);
 
         // Full WAL, warm, then (from the copy) cold.
-        figures.Add(await RestartAsync(rows, dir, "full (SIGKILL)", "warm", options, flags, sample, drop: false, cancellationToken));
+        figures.Add(await RestartAsync(rows, dir, "full (SIGKILL)", "as left", options, flags, sample, drop: false, cancellationToken));
         if (cold)
         {
             Directory.Delete(dir, recursive: true);
@@ -115,7 +115,7 @@ public static partial class RestartBench
             figures.Add(await RestartAsync(rows, dir, "full (SIGKILL)", "dropped", options, flags, sample, drop: true, cancellationToken));
         }
         // Empty WAL: the previous run stopped with SIGTERM.
-        figures.Add(await RestartAsync(rows, dir, "empty (SIGTERM)", "warm", options, flags, sample, drop: false, cancellationToken));
+        figures.Add(await RestartAsync(rows, dir, "empty (SIGTERM)", "as left", options, flags, sample, drop: false, cancellationToken));
         if (cold) figures.Add(await RestartAsync(rows, dir, "empty (SIGTERM)", "dropped", options, flags, sample, drop: true, cancellationToken));
 
         // The I/O floor: every file of the data folder read once.
