@@ -10,6 +10,10 @@ var subscribers = new Option<string?>("--subscribers") { Description = "Instead:
 var big = new Option<int>("--big-rows") { Description = "Instead: import a generated 300-d file of this many rows (3000000 = GoogleNews-sized, 3.6 GB) and report speed and peak memory" };
 var neighbours = new Option<int>("--neighbours") { Description = "Instead: time this many neighbour queries (p50/p99) on --vectors" };
 var compaction = new Option<int>("--compaction") { Description = "Instead: push every row of a 100k x 300 fine-tune view larger than memory this many times and show the log files on disk (log compaction)" };
+var restart = new Option<string?>("--restart") { Description = "Instead: restart time (process start to SERVING) of stores holding these numbers of view rows, comma-separated (e.g. 1000000,10000000), with a full and an empty write-ahead log (benchmarks/restart-time.sh runs this)" };
+var memoryMb = new Option<int>("--memory-mb") { Description = "With --restart: the server's --memory-mb (keep it above the log's size so that the fill stays in the write-ahead log)", DefaultValueFactory = _ => 8192 };
+var cold = new Option<bool>("--cold") { Description = "With --restart: also restart with the page cache dropped (needs root)" };
+var workRoot = new Option<string>("--work") { Description = "With --restart: where the data folders go (removed afterwards)", DefaultValueFactory = _ => Path.GetTempPath() };
 var peers = new Option<bool>("--peers") { Description = "Instead: compare the store with Redis, Garnet, a loopback TCP copy and gensim (scripts/bench.sh runs this)" };
 var redis = new Option<string?>("--redis") { Description = "With --peers: host:port of a Redis server (skipped when absent)" };
 var redisPid = new Option<int?>("--redis-pid") { Description = "With --peers: Redis's process id, to measure its CPU per row" };
@@ -23,13 +27,15 @@ var chart = new Option<string?>("--chart") { Description = "With --peers: the ba
 var root = new RootCommand("Measures the store: import speed, memory per row, pull and push throughput over loopback, and against its peers")
 {
     vectors, seconds, clients, output, big, compaction, neighbours, subscribers, peers, redis, redisPid, garnet, garnetPid, python, importRows, noImports,
-    results, chart,
+    results, chart, restart, memoryMb, cold, workRoot,
 };
 int[] Counts(string list) => [.. list.Split(',').Select(int.Parse)];
 root.SetAction((parse, cancellationToken) =>
     parse.GetValue(peers) ? PeerBench.RunAsync(new PeerOptions(parse.GetValue(vectors)!, parse.GetValue(seconds), Counts(parse.GetValue(clients)!),
         parse.GetValue(redis), parse.GetValue(redisPid), parse.GetValue(garnet), parse.GetValue(garnetPid), parse.GetValue(python)!,
         parse.GetValue(importRows), !parse.GetValue(noImports), parse.GetValue(results)!, parse.GetValue(chart)), cancellationToken)
+    : parse.GetValue(restart) is { } sizes ? RestartBench.RunAsync(new RestartBench.Options(Counts(sizes), parse.GetValue(memoryMb), parse.GetValue(cold),
+        parse.GetValue(workRoot)!, parse.GetValue(output)), cancellationToken)
     : parse.GetValue(big) > 0 ? BigImport.RunAsync(parse.GetValue(big), parse.GetValue(output), cancellationToken)
     : parse.GetValue(compaction) > 0 ? CompactionBench.RunAsync(parse.GetValue(compaction), parse.GetValue(output), cancellationToken)
     : parse.GetValue(neighbours) > 0 ? NeighbourLatency.RunAsync(parse.GetValue(vectors)!, parse.GetValue(neighbours), parse.GetValue(output), cancellationToken)
