@@ -18,6 +18,10 @@ public static class StoreMetrics
     public static readonly Histogram<double> CompactionDuration = Meter.CreateHistogram<double>(
         "embstore.compaction.duration", "s", "Time to compact the log (copy its live read-only records to the tail)");
 
+    public static readonly Histogram<double> WalFlushLag = Meter.CreateHistogram<double>(
+        "embstore.wal.flush_lag", "s",
+        "Time from a periodic flush round starting to commit the write-ahead log's new entries to a round finding them on disk: one flush interval while the disk keeps up; what a crash can lose of default pushes and new rows");
+
     public static readonly Counter<long> ImportRows = Meter.CreateCounter<long>(
         "embstore.import.rows", "{row}", "Rows read by imports, counted as they arrive");
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
 
@@ -146,8 +147,44 @@ internal sealed class WriteAheadLog : IWriteLog, IAsyncDisposable
     public ValueTask CommitAsync(CancellationToken cancellationToken) =>
         _log is null ? ValueTask.CompletedTask : _log.CommitAsync(cancellationToken);
 
-    /// <summary>Starts a flush without waiting for it (the periodic flush of non-durable writes).</summary>
-    public void CommitInBackground() => _log?.Commit(spinWait: false);
+    /// <summary>
+    /// The tails that earlier flush rounds started to commit and that were not yet found committed, oldest first, with
+    /// when each round ran. Only <see cref="FlushRound"/> touches it (one thread).
+    /// </summary>
+    private readonly Queue<(long Tail, long At)> _rounds = new();
+    private long _lastRoundTail;
+    private long _flushRounds;
+
+    /// <summary>How many flush rounds have run (tests).</summary>
+    public long FlushRounds => Interlocked.Read(ref _flushRounds);
+
+    /// <summary>
+    /// One round of the periodic flush: notes which earlier rounds' entries have reached the disk since (their lag: from
+    /// the round that started their commit to this one, so one flush interval when the disk keeps up), then starts a
+    /// commit of everything appended so far. Returns the lags found and how long the oldest round still waiting has
+    /// waited (zero when none waits).
+    /// </summary>
+    public (List<TimeSpan> Committed, TimeSpan OldestWaiting) FlushRound()
+    {
+        var lags = new List<TimeSpan>();
+        Interlocked.Increment(ref _flushRounds);
+        if (_log is null) return (lags, TimeSpan.Zero);
+        var now = Stopwatch.GetTimestamp();
+        var committed = _log.CommittedUntilAddress;
+        while (_rounds.TryPeek(out var round) && round.Tail <= committed)
+        {
+            _rounds.Dequeue();
+            lags.Add(Stopwatch.GetElapsedTime(round.At, now));
+        }
+        var tail = _log.TailAddress;
+        if (tail > committed && tail > _lastRoundTail)
+        {
+            _rounds.Enqueue((tail, now));
+            _lastRoundTail = tail;
+        }
+        _log.Commit(spinWait: false);
+        return (lags, _rounds.TryPeek(out var oldest) ? Stopwatch.GetElapsedTime(oldest.At, now) : TimeSpan.Zero);
+    }
 
     /// <summary>Drops entries before <paramref name="address"/>, once a checkpoint covers them.</summary>
     public void TruncateUntil(long address) => _log?.TruncateUntil(address);
