@@ -178,7 +178,11 @@ public static partial class RestartBench
         await client.CreateTableAsync(Table, Dim, cancellationToken);
         await client.CreateViewAsync(new ViewOptions(View)
         {
-            Table = Table, Mode = TrainMode.Overlay, Unknown = UnknownPolicy.Create, Init = InitKind.Uniform, InitScale = 0.25f,
+            Table = Table,
+            Mode = TrainMode.Overlay,
+            Unknown = UnknownPolicy.Create,
+            Init = InitKind.Uniform,
+            InitScale = 0.25f,
             Optimizer = OptimizerKind.Sgd,
         }, cancellationToken);
         var random = new Random(23);

@@ -167,7 +167,8 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
                 }
             }
             finally { done.SetResult(); }
-        }) { IsBackground = true, Name = "wal-flush" }.Start();
+        })
+        { IsBackground = true, Name = "wal-flush" }.Start();
         return done.Task;
 
         static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

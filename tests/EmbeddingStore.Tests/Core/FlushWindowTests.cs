@@ -94,7 +94,8 @@ public class FlushWindowTests(ITestOutputHelper output)
             }
             var end = Stopwatch.GetTimestamp();
             lags.AddRange(pending.Where(p => p.Tail > t.Store.WalAddressesForTests.Committed).Select(p => Stopwatch.GetElapsedTime(p.At, end).TotalMilliseconds));
-        }) { IsBackground = true, Name = "flush-probe" };
+        })
+        { IsBackground = true, Name = "flush-probe" };
         probe.Start();
         await Task.WhenAll(loops);
         probe.Join();
