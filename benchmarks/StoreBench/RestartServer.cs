@@ -38,14 +38,7 @@ public sealed class RestartServer : IAsyncDisposable
     /// <summary>Starts the Release (or this program's configuration) server; returns at once, before it listens.</summary>
     public static RestartServer Start(string dataDir, int memoryMb, params string[] extra)
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "EmbeddingStore.sln"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var server = Path.Combine(root, "src", "EmbeddingStore", "bin", configuration, "net10.0", "EmbeddingStore.dll");
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var (server, port) = StoreProcess.ServerAndFreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])[server, "--host", "127.0.0.1", "--port", port.ToString(), "--data-dir", dataDir,
                      "--memory-mb", memoryMb.ToString(), .. extra])

@@ -54,7 +54,8 @@ public sealed class StoreProcess : IAsyncDisposable
     private static string[] ExtraArguments =>
         (Environment.GetEnvironmentVariable("STOREBENCH_SERVER_ARGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-    public static async Task<StoreProcess> StartAsync(string dataDir, string importDir, int memoryMb)
+    /// <summary>The server built in this program's configuration, and a loopback port free at the time of the call.</summary>
+    internal static (string Server, int Port) ServerAndFreePort()
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "EmbeddingStore.sln"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
@@ -64,6 +65,12 @@ public sealed class StoreProcess : IAsyncDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
+        return (server, port);
+    }
+
+    public static async Task<StoreProcess> StartAsync(string dataDir, string importDir, int memoryMb)
+    {
+        var (server, port) = ServerAndFreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         var compactions = new StrongBox<int>();
         foreach (var a in (string[])[server, "--port", port.ToString(), "--data-dir", dataDir, "--import-dir", importDir, "--memory-mb", memoryMb.ToString(), "--checkpoint-interval", "0", .. ExtraArguments])
