@@ -39,8 +39,11 @@ public enum CrashPoint
 
 /// <summary>
 /// A test-only switch: the process kills itself (SIGKILL: no shutdown code runs, as in a crash) the Nth time it
-/// reaches a named step. Armed by the server from <c>EMBSTORE_CRASH_AT=Point[:N]</c>; unarmed, a step costs a read of
-/// one field.
+/// reaches a named step. Armed by the server from <c>EMBSTORE_CRASH_AT=Point[:N][:power]</c>; unarmed, a step costs a
+/// read of one field. With <c>power</c> the cut is a power cut: from that moment no write of the store's files
+/// (<see cref="Storage.DirectFileDevice"/>, under the logs, the checkpoints and the log's commit records) reaches its
+/// file, so what survives is exactly what had been written and synced before (every write is synced: O_DSYNC, and a new
+/// file's folder is synced before the file is written). Torn writes within a page are not simulated.
 /// </summary>
 public static class CrashPoints
 {
@@ -57,22 +60,31 @@ public static class CrashPoints
         var parts = text.Split(':', 2);
         if (!Enum.TryParse<CrashPoint>(parts[0], ignoreCase: true, out var point))
             throw new ArgumentException($"{EnvironmentVariable}: '{parts[0]}' is not a crash point ({string.Join(", ", Enum.GetNames<CrashPoint>())})");
-        var hits = parts.Length > 1 && int.TryParse(parts[1], out var n) && n > 0 ? n : 1;
-        Arm(point, hits);
+        var options = parts.Length > 1 ? parts[1].Split(':') : [];
+        var hits = options.Length > 0 && int.TryParse(options[0], out var n) && n > 0 ? n : 1;
+        Arm(point, hits, powerCut: options.Contains("power", StringComparer.OrdinalIgnoreCase));
         return point;
     }
 
-    public static void Arm(CrashPoint point, int hits = 1)
+    public static void Arm(CrashPoint point, int hits = 1, bool powerCut = false)
     {
         _remaining = hits;
+        _powerCut = powerCut;
         _armed = point;
     }
+
+    private static bool _powerCut;
+    private static volatile bool _powerIsCut;
+
+    /// <summary>True once a power cut has happened: no write reaches a file any more.</summary>
+    public static bool PowerIsCut => _powerIsCut;
 
     /// <summary>Dies here if this is the armed point's Nth reach.</summary>
     public static void Reach(CrashPoint point)
     {
         if (_armed != point || Interlocked.Decrement(ref _remaining) != 0) return;
-        Console.Error.WriteLine($"crash point {point} reached: killing the process");
+        if (_powerCut) _powerIsCut = true;
+        Console.Error.WriteLine($"crash point {point} reached: {(_powerCut ? "cutting the power" : "killing the process")}");
         Console.Error.Flush();
         Process.GetCurrentProcess().Kill();
         Thread.Sleep(Timeout.Infinite);

@@ -19,6 +19,9 @@ internal sealed class RecentPushes
     public const int MaxIdBytes = 64;
     public const int Capacity = 65_536;
 
+    /// <summary>Reading back stops after this many absent slots in a row.</summary>
+    private const int MaxGapInSlots = 1_024;
+
     private readonly object _lock = new();
     private readonly Dictionary<string, (int Slot, PushResult Answer)> _answered = [];
     private readonly string?[] _slots = new string?[Capacity];
@@ -70,10 +73,17 @@ internal sealed class RecentPushes
     {
         var buffer = new byte[1 << 16];
         var found = new List<(long Sequence, int Slot, string Key, PushResult Answer)>();
-        for (var slot = 0; slot < Capacity; slot++)
+        // Slots are taken in order from 0 and never deleted, so the scan ends well past the last one present: a gap of
+        // a few slots is possible (a crash can keep a later slot's log entry and lose an earlier one's).
+        for (int slot = 0, missing = 0; slot < Capacity && missing < MaxGapInSlots; slot++)
         {
             var length = records.Read(SlotKey(slot), buffer);
-            if (length < 0) continue;
+            if (length < 0)
+            {
+                missing++;
+                continue;
+            }
+            missing = 0;
             if (length > buffer.Length)
             {
                 buffer = new byte[length];

@@ -146,6 +146,8 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
             try
             {
                 if (_disk is { FailWritesForTests: true }) throw new IOException("No space left on device (simulated)", NoSpaceLeft);
+                // A simulated power cut (tests): the write never reaches the file, and never completes.
+                while (CrashPoints.PowerIsCut) Thread.Sleep(Timeout.Infinite);
                 var written = Transfer(segmentId, sourceAddress, destinationAddress, numBytesToWrite, handle =>
                 {
                     RandomAccess.Write(handle, new ReadOnlySpan<byte>((void*)sourceAddress, (int)numBytesToWrite), (long)destinationAddress);

@@ -118,6 +118,7 @@ internal sealed class FasterRecordStore : IRecordStore
             stream.Write(System.Text.Encoding.ASCII.GetBytes(wanted.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
             stream.Flush(flushToDisk: true);
         }
+        if (OperatingSystem.IsLinux()) DirectFileDevice.SyncDirectory(logDir);
         return wanted;
     }
 

@@ -31,10 +31,13 @@ internal sealed class WriteAheadLog : IWriteLog, IAsyncDisposable
     /// </summary>
     private readonly long _unflushedLimit;
 
-    private WriteAheadLog(FasterLog? log, IDevice? device, long memoryBytes)
+    private readonly ILogCommitManager? _commits;
+
+    private WriteAheadLog(FasterLog? log, IDevice? device, ILogCommitManager? commits, long memoryBytes)
     {
         _log = log;
         _device = device;
+        _commits = commits;
         _unflushedLimit = memoryBytes / 2;
     }
 
@@ -48,20 +51,24 @@ internal sealed class WriteAheadLog : IWriteLog, IAsyncDisposable
 
     public static WriteAheadLog Open(StoreOptions options, DiskSpace disk, ILogger logger)
     {
-        if (options.InMemory) return new WriteAheadLog(null, null, 0);
+        if (options.InMemory) return new WriteAheadLog(null, null, null, 0);
         var memoryBytes = MemoryBytesFor(options.MemoryBudgetBytes);
         var dir = Path.Combine(options.DataDir, "wal");
         var device = DirectFileDevice.Create(Path.Combine(dir, "wal.log"), recover: true, disk);
+        // The commit records (where the log is committed to) in the same files FASTER's default would use, written
+        // through DirectFileDevice: each commit is a new file, and its name must be durable before the commit counts
+        // (FASTER's own device writes it through, but never syncs the folder: a power cut could lose the newest commit).
+        var commits = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(disk), new DefaultCheckpointNamingScheme(dir), removeOutdated: true);
         var log = new FasterLog(new FasterLogSettings
         {
             LogDevice = device,
-            LogCommitDir = dir,
+            LogCommitManager = commits,
             PageSize = 1L << 22,
             MemorySize = memoryBytes,
             SegmentSize = 1L << 28,
             TryRecoverLatest = true,
         }, logger);
-        return new WriteAheadLog(log, device, memoryBytes);
+        return new WriteAheadLog(log, device, commits, memoryBytes);
     }
 
     /// <summary>Where the next entry will go; entries before it are covered by a checkpoint taken after this call.</summary>
@@ -238,6 +245,7 @@ internal sealed class WriteAheadLog : IWriteLog, IAsyncDisposable
         finally
         {
             _log.Dispose();
+            _commits?.Dispose();
             _device?.Dispose();
         }
     }

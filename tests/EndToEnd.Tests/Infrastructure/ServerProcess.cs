@@ -66,7 +66,10 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (line is null) return;
             lock (server._output) server._output.Add(line);
-            if (line.Contains("EmbeddingStore listening on", StringComparison.Ordinal)) listening.TrySetResult();
+            // The store opens (recovery, its first version lease) after the server listens, and refuses calls with
+            // UNAVAILABLE until then: a test starts talking to it once it is ready, or once opening it failed.
+            if (line.Contains("Store ready after", StringComparison.Ordinal) || line.Contains("The store could not be opened", StringComparison.Ordinal))
+                listening.TrySetResult();
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
