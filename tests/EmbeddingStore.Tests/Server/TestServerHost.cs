@@ -18,10 +18,13 @@ public sealed class TestServerHost : IAsyncDisposable
     public string ImportDir => Path.Combine(Root, "import");
     public EmbeddingStoreClient Client { get; }
 
-    private TestServerHost(Func<StoreOpener, StoreOpener>? wrapOpener)
+    private TestServerHost(Func<StoreOpener, StoreOpener>? wrapOpener, StoreLimits? limits)
     {
         Directory.CreateDirectory(ImportDir);
-        var options = new ServerOptions { DataDir = Path.Combine(Root, "data"), ImportDir = ImportDir, MemoryMb = 32, CheckpointIntervalSeconds = 0 };
+        var options = new ServerOptions
+        {
+            DataDir = Path.Combine(Root, "data"), ImportDir = ImportDir, MemoryMb = 32, CheckpointIntervalSeconds = 0, Limits = limits ?? new StoreLimits(),
+        };
         _app = StoreServer.Build(options, builder =>
         {
             builder.WebHost.UseTestServer();
@@ -35,9 +38,9 @@ public sealed class TestServerHost : IAsyncDisposable
         Client = new EmbeddingStoreClient(_channel);
     }
 
-    public static async Task<TestServerHost> StartAsync(Func<StoreOpener, StoreOpener>? wrapOpener = null)
+    public static async Task<TestServerHost> StartAsync(Func<StoreOpener, StoreOpener>? wrapOpener = null, StoreLimits? limits = null)
     {
-        var host = new TestServerHost(wrapOpener);
+        var host = new TestServerHost(wrapOpener, limits);
         if (wrapOpener is null) await host.Client.WaitForServingAsync(TimeSpan.FromSeconds(30));
         return host;
     }
