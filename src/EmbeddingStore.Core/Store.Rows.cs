@@ -73,8 +73,8 @@ public sealed partial class Store
 
     /// <summary>
     /// The token's row, creating it in the view when no space of the chain has it. The token record and its row are
-    /// written as one (<see cref="IRecordStore.CreateTogether"/>): one log entry, logged before either can be read, so
-    /// whoever finds the token and then logs a write of its own logs it after the creation. Of two concurrent creations
+    /// written as one (<see cref="IRecordStore.CreateTogether"/>): one log entry, logged under both keys' locks, so a
+    /// push to the new row (which takes the row's lock) logs its entry after the creation's. Of two concurrent creations
     /// of one token the second writes nothing and gets the first's row (its id is spent, never reused).
     /// </summary>
     private long EnsureToken(ViewChain chain, string token, out bool created)

@@ -374,11 +374,14 @@ internal sealed class FasterRecordStore : IRecordStore
                 var version = nextVersion();
                 RowRecord.SetVersion(claimValue, version);
                 RowRecord.SetVersion(otherValue, version);
-                // Logged before either record can be read: whoever finds the claim, and then logs a write of its own,
-                // logs it after this entry.
-                log?.SetTogether(otherKey, otherValue, claimKey, claimValue);
+                // Written, then logged, while both keys' locks are held. Logged after the write, as every write is: an
+                // entry before the point a checkpoint covers must be in that checkpoint (logged first, a checkpoint cut
+                // between the entry and the write lost the token: crash-loop.sh). And logged before the locks are
+                // released: a push to the new row takes the row's lock, so its entry, and the durable commit that
+                // acknowledges it, come after this one.
                 UpsertLocked(session, ref otherKeySpan, ref otherValueSpan);
                 UpsertLocked(session, ref claimKeySpan, ref claimValueSpan);
+                log?.SetTogether(otherKey, otherValue, claimKey, claimValue);
                 return true;
             }
             finally

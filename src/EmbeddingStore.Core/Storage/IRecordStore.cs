@@ -47,8 +47,8 @@ internal interface IRecordStore : IAsyncDisposable
 
     /// <summary>
     /// Creates two records as one when <paramref name="claimKey"/> is absent: under both keys' write locks, stamps both
-    /// values with one version from <paramref name="nextVersion"/> (every value starts with its version), logs them as
-    /// one entry, then writes them. Returns false, writing nothing, when the claim exists; its value is then copied
+    /// values with one version from <paramref name="nextVersion"/> (every value starts with its version), writes them
+    /// and logs them as one entry. Returns false, writing nothing, when the claim exists; its value is then copied
     /// into <paramref name="existing"/>.
     /// </summary>
     bool CreateTogether(ReadOnlySpan<byte> claimKey, Span<byte> claimValue, ReadOnlySpan<byte> otherKey, Span<byte> otherValue,
