@@ -23,7 +23,11 @@ public sealed class TestServerHost : IAsyncDisposable
         Directory.CreateDirectory(ImportDir);
         var options = new ServerOptions
         {
-            DataDir = Path.Combine(Root, "data"), ImportDir = ImportDir, MemoryMb = 32, CheckpointIntervalSeconds = 0, Limits = limits ?? new StoreLimits(),
+            DataDir = Path.Combine(Root, "data"),
+            ImportDir = ImportDir,
+            MemoryMb = 32,
+            CheckpointIntervalSeconds = 0,
+            Limits = limits ?? new StoreLimits(),
         };
         _app = StoreServer.Build(options, builder =>
         {
