@@ -51,15 +51,17 @@ public sealed partial class Store
         var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
         try
         {
-            for (var i = 0; i < ids.Length; i++)
-            {
-                var destination = rows.Slice(i * chain.Dim, chain.Dim);
-                if (ReadRecord(chain, ids[i], scratch) is var position && position >= 0 && position != PadPosition)
-                    RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
-                else destination.Clear();
-            }
+            for (var i = 0; i < ids.Length; i++) ReadCurrentRow(chain, ids[i], rows.Slice(i * chain.Dim, chain.Dim), scratch);
         }
         finally { ArrayPool<byte>.Shared.Return(scratch); }
+    }
+
+    /// <summary>A row's current value through the view into <paramref name="destination"/>; zeros when it is gone (or the padding row).</summary>
+    private void ReadCurrentRow(ViewChain chain, long id, Span<float> destination, byte[] scratch)
+    {
+        if (ReadRecord(chain, id, scratch) is var position && position >= 0 && position != PadPosition)
+            RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
+        else destination.Clear();
     }
 
     /// <summary>
@@ -153,9 +155,7 @@ public sealed partial class Store
                     if (!inRequestOrder) written.Slice(slot * dim, dim).CopyTo(destination);
                     continue;
                 }
-                if (ReadRecord(chain, ids[i], scratch) is var position && position >= 0 && position != PadPosition)
-                    RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
-                else destination.Clear();
+                ReadCurrentRow(chain, ids[i], destination, scratch);
             }
         }
         finally { ArrayPool<byte>.Shared.Return(scratch); }
