@@ -76,6 +76,9 @@ internal sealed partial class Catalog
     {
         Converters = { new JsonStringEnumConverter() },
         WriteIndented = false,
+        // Inputs are range-checked before they reach the catalog; should a NaN or infinity slip through anyway, the
+        // catalog stays writable (a float that JSON cannot hold once made every later catalog change fail).
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>[version:8][jsonLength:4][json]: the length is stored because FASTER may keep a longer value in place.</summary>

@@ -32,6 +32,25 @@ public sealed record OptimizerSettings(
         _ => throw new StoreException(StoreError.InvalidArgument, $"unknown optimizer kind {Kind}"),
     };
 
+    /// <summary>
+    /// Refuses settings that would turn pushed rows into NaN or infinity, naming the proto field and its range: a
+    /// learning rate that is not finite or not positive, an epsilon that is negative or not finite, a decay rate
+    /// (<c>rho</c>, <c>beta2</c>) outside [0, 1). Call it on the settings with their defaults filled in.
+    /// </summary>
+    public OptimizerSettings Validated()
+    {
+        if (!float.IsFinite(LearningRate) || LearningRate <= 0)
+            throw Invalid("learning_rate", LearningRate, "a finite number > 0 (0 picks the optimizer's default)");
+        if (!float.IsFinite(Epsilon) || Epsilon < 0)
+            throw Invalid("epsilon", Epsilon, "a finite number >= 0 (0 picks the optimizer's default)");
+        if (!(Rho >= 0 && Rho < 1)) throw Invalid("rho", Rho, "in [0, 1) (0 picks the optimizer's default)");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw Invalid("beta2", Beta2, "in [0, 1) (0 picks the optimizer's default)");
+        return this;
+
+        static StoreException Invalid(string field, float value, string range) =>
+            new(StoreError.InvalidArgument, $"optimizer {field} {value}: must be {range}");
+    }
+
     /// <summary>Floats of optimizer state kept per vector element.</summary>
     public int StateSlots => Kind switch
     {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 using EmbeddingStore.Core.Storage;
 
 namespace EmbeddingStore.Core;
@@ -17,7 +19,59 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Fun
     /// <summary>The values for the row being updated; set before each RMW (one updater serves a whole push).</summary>
     public ReadOnlyMemory<float> Values { get; set; }
 
+    /// <summary>
+    /// True when the last <see cref="Apply"/> left the row as it was because the result would not have been finite (a
+    /// concurrent push moved the row after <see cref="FirstNonFinite"/> checked it).
+    /// </summary>
+    public bool Refused { get; private set; }
+
     public void Apply(Span<byte> value)
+    {
+        var length = RowRecord.UsedLength(value);
+        var before = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            value[..length].CopyTo(before);
+            Compute(value);
+            Refused = FirstNonFinite(value) is not null;
+            if (Refused)
+            {
+                before.AsSpan(0, length).CopyTo(value);
+                return;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(before); }
+        var version = nextVersion();
+        RowRecord.SetVersion(value, version);
+        LastVersion = Math.Max(LastVersion, version);
+    }
+
+    /// <summary>
+    /// Applies the update to <paramref name="copy"/> (a copy of the row's record, which it changes) and says what would
+    /// not be finite afterwards: null when everything is, else which float (vector or optimizer state) and its value.
+    /// </summary>
+    public string? WouldLeaveNonFinite(Span<byte> copy)
+    {
+        Compute(copy);
+        return FirstNonFinite(copy);
+    }
+
+    private static string? FirstNonFinite(Span<byte> value)
+    {
+        var vector = RowRecord.Vector(value);
+        var state = RowRecord.State(value);
+        // One vectorized pass each (the largest magnitude is NaN or infinite when any value is); the offender is looked
+        // up only when there is one.
+        if (float.IsFinite(TensorPrimitives.MaxMagnitude(vector)) && (state.IsEmpty || float.IsFinite(TensorPrimitives.MaxMagnitude(state))))
+            return null;
+        for (var i = 0; i < vector.Length; i++)
+            if (!float.IsFinite(vector[i])) return $"value {i} would become {vector[i]}";
+        for (var i = 0; i < state.Length; i++)
+            if (!float.IsFinite(state[i])) return $"optimizer state {i} would become {state[i]}";
+        return null;
+    }
+
+    private void Compute(Span<byte> value)
     {
         var w = RowRecord.Vector(value);
         var g = Values.Span;
@@ -33,9 +87,6 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Fun
                 ApplyGradient(value, w, g);
                 break;
         }
-        var version = nextVersion();
-        RowRecord.SetVersion(value, version);
-        LastVersion = Math.Max(LastVersion, version);
     }
 
     /// <summary>

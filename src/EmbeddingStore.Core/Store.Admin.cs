@@ -83,7 +83,7 @@ public sealed partial class Store
         if (string.IsNullOrEmpty(spec.PadToken) || string.IsNullOrEmpty(spec.UnkToken) || spec.PadToken == spec.UnkToken)
             throw new StoreException(StoreError.InvalidArgument, "pad and unk tokens must be non-empty and different");
         OverlayHygiene.Validate(spec);
-        var optimizer = (spec.Optimizer ?? new OptimizerSettings()).WithDefaults();
+        var optimizer = (spec.Optimizer ?? new OptimizerSettings()).WithDefaults().Validated();
 
         lock (_catalogLock)
         {
@@ -124,7 +124,13 @@ public sealed partial class Store
                 CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             };
             _catalog.Views[spec.Name] = entry;
-            SaveCatalogLocked();
+            try { SaveCatalogLocked(); }
+            catch
+            {
+                // A view the catalog could not record is not created: nothing of it stays listed.
+                _catalog.Views.Remove(spec.Name);
+                throw;
+            }
         }
         CommitCatalog();
         return DescribeView(spec.Name);

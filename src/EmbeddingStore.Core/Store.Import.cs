@@ -130,9 +130,14 @@ public sealed partial class Store
             Keys.WriteRowKey(rowKey, entry.Space, id);
             _records.Upsert(rowKey, record.AsSpan(0, length));
             bytes += length + keyLength + TokenRecord.Length + Keys.RowKeyLength + 32;
-            // Per row in float (vectorized; a row is at most MaxDim values), across rows in double.
-            sum += TensorPrimitives.Sum<float>(vector);
-            sumSquares += TensorPrimitives.SumOfSquares<float>(vector);
+            // Per row in float (vectorized; a row is at most MaxDim values), across rows in double; a row whose float
+            // sums overflow (finite values near float's limits) is summed again in double.
+            var rowSum = TensorPrimitives.Sum<float>(vector);
+            var rowSquares = TensorPrimitives.SumOfSquares<float>(vector);
+            if (float.IsFinite(rowSum) && float.IsFinite(rowSquares)) (sum, sumSquares) = (sum + rowSum, sumSquares + rowSquares);
+            else
+                foreach (var v in vector)
+                    (sum, sumSquares) = (sum + v, sumSquares + (double)v * v);
             rows++;
             // Reading the clock costs more than a row's parsing: look at it (and at cancellation) once per 1,024 rows.
             if ((rows & 1023) != 0) continue;
@@ -148,6 +153,10 @@ public sealed partial class Store
         var count = Math.Max(1.0, (double)rows * dim);
         var mean = sum / count;
         var variance = Math.Max(0, sumSquares / count - mean * mean);
+        // New rows are drawn at the table's scale: a scale that float cannot hold would make every one of them NaN.
+        if (!float.IsFinite((float)Math.Sqrt(3 * variance)))
+            throw new VectorFormatException(sourceName, $"{rows} rows",
+                $"the values are too large for a table: their variance {variance:G3} gives new rows a scale beyond float's range");
         lock (_catalogLock)
         {
             entry.Rows = rows;

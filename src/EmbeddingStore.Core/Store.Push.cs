@@ -79,6 +79,7 @@ public sealed partial class Store
             throw new StoreException(StoreError.InvalidArgument, $"the rows after a push need {ids.Length * dim} floats, not {rowsAfter.Length}");
         var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values, reportFrozen);
         var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion);
+        RefuseNonFiniteResults(chain, distinct, sums, updater);
         var applied = 0;
         // Written rows in the order of `distinct`: straight into the caller's buffer when that is the request order.
         var inRequestOrder = distinct.Count == ids.Length;
@@ -95,7 +96,9 @@ public sealed partial class Store
             for (var r = 0; r < distinct.Count; r++)
             {
                 updater.Values = sums.Slice(r * dim, dim);
-                if (ApplyToRow(chain, distinct[r], updater, scratch))
+                if (!ApplyToRow(chain, distinct[r], updater, scratch)) rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
+                else if (updater.Refused) rejected.Add(new RejectedRow(distinct[r], "its result would not be finite (a concurrent push changed the row)"));
+                else
                 {
                     if (applied++ == 0) CrashPoints.Reach(CrashPoint.PushApplying);
                     write.Changed(distinct[r], RowRecord.Version(scratch));
@@ -105,7 +108,6 @@ public sealed partial class Store
                         wasWritten[r] = true;
                     }
                 }
-                else rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
             }
         }
         finally
@@ -130,6 +132,39 @@ public sealed partial class Store
             CrashPoints.Reach(CrashPoint.PushCommitted);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Refuses the push, before anything is written, when it would leave a row's value or optimizer state infinite or
+    /// NaN (finite values can overflow: a DELTA of 3e38 on a row at 3e38, an SGD step with a huge gradient): each row's
+    /// update is computed on a copy of the record the view would update. A concurrent push can still move a row between
+    /// this check and the write; the write then leaves that row as it is and reports it among the rejected rows.
+    /// </summary>
+    private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater)
+    {
+        var capacity = RecordCapacity(chain);
+        var source = ArrayPool<byte>.Shared.Rent(capacity);
+        var copy = ArrayPool<byte>.Shared.Rent(capacity);
+        try
+        {
+            for (var r = 0; r < distinct.Count; r++)
+            {
+                var position = ReadRecord(chain, distinct[r], source);
+                if (position is NotReadable or PadPosition) continue; // the write reports it
+                // The view's own record is updated as it is; an inherited one is first copied with fresh optimizer state.
+                if (position == 0) source.AsSpan(0, RowRecord.UsedLength(source)).CopyTo(copy);
+                else RowRecord.WriteCopy(copy, source, chain.Slots);
+                updater.Values = sums.Slice(r * chain.Dim, chain.Dim);
+                if (updater.WouldLeaveNonFinite(copy) is { } problem)
+                    throw new StoreException(StoreError.InvalidArgument,
+                        $"push refused, nothing applied: row {distinct[r]}'s {problem}; updates must leave rows finite");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(source);
+            ArrayPool<byte>.Shared.Return(copy);
+        }
     }
 
     /// <summary>

@@ -172,3 +172,20 @@ test('pull(cache): hits and misses mixed come back in request order', async (t) 
   assert.deepEqual(mixed.rows.map((r) => r.id), ids);
   await assert.rejects(store.pull(cache, { tokens: ['good'] }), TypeError);
 });
+
+test('resolve: NFC and NFD forms of a token are two rows, each keeping its bytes', async (t) => {
+  const { store, table } = await storeWithSmallTable(t);
+  const view = fresh('v');
+  await store.createView(view, { table, mode: 'overlay', unknown: 'create' });
+  const nfc = 'caf\u00e9';
+  const nfd = 'cafe\u0301';
+  const ids = await store.resolve(view, [nfc, nfd], { unknown: 'create' });
+  assert.notEqual(ids[0], ids[1]);
+  assert.deepEqual(Array.from(await store.resolve(view, [nfc, nfd], { unknown: 'fail' })), Array.from(ids));
+  // Both rows get one direction no base row has: each token's nearest neighbour is the other form.
+  await store.push(view, ids, new Float32Array([0.3, -0.7, 0.1, 0.5, 0.3, -0.7, 0.1, 0.5]), { kind: 'assign' });
+  const [fromNfc] = await store.neighbors(view, { token: nfc, k: 1 });
+  assert.deepEqual([fromNfc.token, fromNfc.id], [nfd, ids[1]]);
+  const [fromNfd] = await store.neighbors(view, { token: nfd, k: 1 });
+  assert.deepEqual([fromNfd.token, fromNfd.id], [nfc, ids[0]]);
+});

@@ -197,3 +197,19 @@ class ImmutableRowCacheTests(StoreTestCase):
         with self.assertRaises(ValueError):
             self.store.pull(cache, tokens=["good"])
         self.assertEqual(self.rows.pulls, [])
+
+
+class TokenBytesTests(StoreTestCase):
+    """Tokens are compared as their exact UTF-8 bytes, never normalised (protos/embedding_store.proto)."""
+
+    def test_resolve_NfcAndNfdForms_TwoRowsEachKeepingItsBytes(self):
+        view = fresh("v")
+        self.store.create_view(view, table=self.table, mode="overlay", unknown="create")
+        nfc, nfd = "caf\u00e9", "cafe\u0301"
+        ids = self.store.resolve(view, [nfc, nfd], unknown="create")
+        self.assertNotEqual(ids[0], ids[1])
+        np.testing.assert_array_equal(self.store.resolve(view, [nfc, nfd], unknown="fail"), ids)
+        # Both rows get one direction no base row has: each token's nearest neighbour is the other form.
+        self.store.push(view, ids, np.array([[0.3, -0.7, 0.1, 0.5]] * 2, dtype=np.float32), kind="assign")
+        self.assertEqual(self.store.neighbors(view, token=nfc, k=1)[0][:2], (nfd, ids[1]))
+        self.assertEqual(self.store.neighbors(view, token=nfd, k=1)[0][:2], (nfc, ids[0]))

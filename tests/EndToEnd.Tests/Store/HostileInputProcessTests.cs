@@ -1,0 +1,185 @@
+using System.Globalization;
+using EmbeddingStore.Client;
+using EmbeddingStore.Protos;
+using EndToEnd.Tests.Infrastructure;
+using Grpc.Core;
+
+namespace EndToEnd.Tests.Store;
+
+/// <summary>
+/// Inputs that once corrupted rows or wedged the catalog (issue 24, "Inputs that corrupt rows"), sent to the real
+/// store process on 127.0.0.1: each is refused with INVALID_ARGUMENT naming the problem, and nothing is left behind.
+/// </summary>
+public class HostileInputProcessTests
+{
+    private const int Dim = 4;
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd, float.NaN, 0f, 0f, 0f, "learning_rate")]
+    [InlineData(OptimizerKind.Sgd, -0.1f, 0f, 0f, 0f, "learning_rate")]
+    [InlineData(OptimizerKind.Adagrad, float.PositiveInfinity, 0f, 0f, 0f, "learning_rate")]
+    [InlineData(OptimizerKind.Adagrad, 0.1f, 0f, 0f, -1e-8f, "epsilon")]
+    [InlineData(OptimizerKind.Adadelta, 1f, 1f, 0f, 0f, "rho")]
+    [InlineData(OptimizerKind.Adadelta, 1f, float.NaN, 0f, 0f, "rho")]
+    [InlineData(OptimizerKind.LazyAdam, 0.001f, 0.9f, 1.5f, 0f, "beta2")]
+    [InlineData(OptimizerKind.LazyAdam, 0.001f, -0.5f, 0.999f, 0f, "rho")]
+    public async Task CreateView_OptimizerOutOfRange_InvalidArgumentNamingTheField_NothingLeftBehind(
+        OptimizerKind kind, float learningRate, float rho, float beta2, float epsilon, string field)
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            await client.CreateTableAsync("t", Dim);
+            var bad = new CreateViewRequest
+            {
+                Name = "bad",
+                Table = "t",
+                Mode = TrainMode.Overlay,
+                UnknownPolicy = UnknownPolicy.Create,
+                Optimizer = new OptimizerConfig { Kind = kind, LearningRate = learningRate, Rho = rho, Beta2 = beta2, Epsilon = epsilon },
+            };
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.CreateViewAsync(bad));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains($"optimizer {field}", refused.Status.Detail);
+
+            // Nothing of the refused view stays, and the catalog still takes changes (it once answered INTERNAL to
+            // every later CreateView, CreateSnapshot and Checkpoint).
+            Assert.DoesNotContain(await client.ListViewsAsync(), v => v.Name == "bad");
+            await client.CreateViewAsync(new CreateViewRequest { Name = "good", Table = "t", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create });
+            await client.CreateSnapshotAsync("good", "good-snap");
+            await client.CheckpointAsync();
+            Assert.Equal(["good", "good-snap"], (await client.ListViewsAsync()).Select(v => v.Name).Order(StringComparer.Ordinal));
+        }
+        finally { server.DeleteData(); }
+    }
+
+    public static TheoryData<OptimizerKind, PushKind, float> Overflows => new()
+    {
+        { OptimizerKind.Sgd, PushKind.Delta, 3e38f },            // 3e38 + 3e38 is infinite
+        { OptimizerKind.Sgd, PushKind.Gradient, -3e38f },       // w - lr * g with lr 10
+        { OptimizerKind.Adagrad, PushKind.Gradient, 1e20f },     // the state g^2 = 1e40 is infinite
+        { OptimizerKind.Adadelta, PushKind.Gradient, 1e20f },    // E[g^2] overflows
+        { OptimizerKind.LazyAdam, PushKind.Gradient, 1e22f },    // the second moment (1 - beta2) g^2 overflows
+    };
+
+    [Theory]
+    [MemberData(nameof(Overflows))]
+    public async Task Push_FiniteValuesWhoseResultIsNot_RefusedAndNoRowChanges(OptimizerKind optimizer, PushKind kind, float value)
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            await client.CreateTableAsync("t", Dim);
+            await client.CreateViewAsync(new CreateViewRequest
+            {
+                Name = "v",
+                Table = "t",
+                Mode = TrainMode.Overlay,
+                UnknownPolicy = UnknownPolicy.Create,
+                Optimizer = new OptimizerConfig { Kind = optimizer, LearningRate = optimizer == OptimizerKind.Sgd ? 10 : 0 },
+            });
+            var ids = await client.ResolveAsync("v", ["a", "b"], UnknownPolicy.Create);
+            await client.PushAsync("v", PushKind.Assign, ids, Enumerable.Repeat(3e38f, 2 * Dim).ToArray());
+            var (before, _, _) = await client.PullAsync("v", ids);
+
+            // Row a gets a harmless update, row b the one that would overflow: neither may change.
+            var values = new float[2 * Dim];
+            values.AsSpan(0, Dim).Fill(-1f);
+            values.AsSpan(Dim).Fill(value);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.PushAsync("v", kind, ids, values, durability: Durability.Sync));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains($"row {ids[1]}", refused.Status.Detail);
+            Assert.Contains("nothing applied", refused.Status.Detail);
+
+            var (after, _, _) = await client.PullAsync("v", ids);
+            Assert.Equal(before, after);
+            Assert.All(after, v => Assert.True(float.IsFinite(v)));
+            // A harmless push still works on the same rows afterwards.
+            var pushed = await client.PushAsync("v", PushKind.Delta, ids, Enumerable.Repeat(-1e38f, 2 * Dim).ToArray());
+            Assert.Equal(2, pushed.Applied);
+        }
+        finally { server.DeleteData(); }
+    }
+
+    [Fact]
+    public async Task Import_ValuesWhoseFloatSumOfSquaresOverflows_TableScaleAndNewRowsFinite()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            // 1e20 squared is 1e40, beyond float: the per-row float sum of squares overflowed and new rows were NaN.
+            var path = WriteTextTable(server.ImportDir, "large.txt", 1e20f);
+            var table = await client.ImportFileAsync("large", Path.GetFileName(path));
+            Assert.True(float.IsFinite(table.VarianceMatchedA) && table.VarianceMatchedA > 1e19f, $"scale {table.VarianceMatchedA}");
+            await client.CreateViewAsync(new CreateViewRequest { Name = "v", Table = "large", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create });
+            var (vectors, _, _) = await client.PullTokensAsync("v", ["brand-new"], UnknownPolicy.Create);
+            Assert.All(vectors, v => Assert.True(float.IsFinite(v), $"new row value {v}"));
+            Assert.Contains(vectors, v => v != 0);
+        }
+        finally { server.DeleteData(); }
+    }
+
+    [Fact]
+    public async Task Import_ValuesTooLargeForATableScale_RefusedNamingTheFile_NoTableLeft()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            var path = WriteTextTable(server.ImportDir, "huge.txt", 3e38f);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.ImportFileAsync("huge", Path.GetFileName(path)));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains("huge.txt", refused.Status.Detail);
+            Assert.Contains("too large", refused.Status.Detail);
+            Assert.DoesNotContain(await client.ListTablesAsync(), t => t.Name == "huge");
+            // The name is free again.
+            await client.CreateTableAsync("huge", Dim);
+        }
+        finally { server.DeleteData(); }
+    }
+
+    /// <summary>
+    /// The token policy (protos/embedding_store.proto): tokens are compared as their exact UTF-8 bytes, never
+    /// normalised, so "café" precomposed (NFC) and decomposed (NFD) are two rows, each read back as it was written.
+    /// </summary>
+    [Fact]
+    public async Task Tokens_NfcAndNfdForms_TwoRowsEachKeepingItsBytes()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            await client.CreateTableAsync("t", Dim);
+            await client.CreateViewAsync(new CreateViewRequest { Name = "v", Table = "t", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create });
+            const string nfc = "caf\u00e9", nfd = "cafe\u0301";
+            var ids = await client.ResolveAsync("v", [nfc, nfd], UnknownPolicy.Create);
+            Assert.NotEqual(ids[0], ids[1]);
+            Assert.Equal(ids, await client.ResolveAsync("v", [nfc, nfd], UnknownPolicy.Fail));
+            // Both rows get one direction: each token's nearest neighbour is the other form, named by its own bytes.
+            await client.PushAsync("v", PushKind.Assign, ids, new float[] { 0.3f, -0.7f, 0.1f, 0.5f, 0.3f, -0.7f, 0.1f, 0.5f });
+            var fromNfc = (await client.NeighboursAsync("v", nfc, k: 1)).Neighbors[0];
+            Assert.Equal((nfd, ids[1]), (fromNfc.Token, fromNfc.Id));
+            var fromNfd = (await client.NeighboursAsync("v", nfd, k: 1)).Neighbors[0];
+            Assert.Equal((nfc, ids[0]), (fromNfd.Token, fromNfd.Id));
+        }
+        finally { server.DeleteData(); }
+    }
+
+    private static string WriteTextTable(string folder, string name, float magnitude)
+    {
+        var path = Path.Combine(folder, name);
+        var lines = new List<string> { $"3 {Dim}" };
+        foreach (var (token, sign) in new[] { ("a", 1f), ("b", -1f), ("c", 1f) })
+            lines.Add(token + " " + string.Join(' ', Enumerable.Range(0, Dim).Select(i => (sign * magnitude * (i % 2 == 0 ? 1 : -1)).ToString("R", CultureInfo.InvariantCulture))));
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+}
