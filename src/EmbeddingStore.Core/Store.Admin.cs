@@ -82,6 +82,9 @@ public sealed partial class Store
             throw new StoreException(StoreError.InvalidArgument, "init 'copy' needs the token to copy");
         if (string.IsNullOrEmpty(spec.PadToken) || string.IsNullOrEmpty(spec.UnkToken) || spec.PadToken == spec.UnkToken)
             throw new StoreException(StoreError.InvalidArgument, "pad and unk tokens must be non-empty and different");
+        ValidateToken(spec.PadToken);
+        ValidateToken(spec.UnkToken);
+        if (CreatableTokenProblem(spec.UnkToken) is { } unkProblem) throw new StoreException(StoreError.InvalidArgument, $"unk token: {unkProblem}");
         OverlayHygiene.Validate(spec);
         var optimizer = (spec.Optimizer ?? new OptimizerSettings()).WithDefaults().Validated();
 

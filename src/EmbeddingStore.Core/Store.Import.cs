@@ -183,22 +183,41 @@ public sealed partial class Store
         CancellationToken cancellationToken)
     {
         var ids = ExportedIds(chain);
+        // A word2vec file declares at least one row; an empty view (over an empty table) has nothing to write.
+        if (ids.Count == 0) throw new StoreException(StoreError.FailedPrecondition, $"view '{chain.View.Name}' reads no rows: there is nothing to export");
         var dim = chain.Dim;
         var vector = new float[dim];
         var scratch = new byte[RecordCapacity(chain)];
         var lastReport = Stopwatch.StartNew();
-        using var writer = VectorFileWriter.Create(destination, binary, ids.Count, dim, leaveOpen: true);
-        for (var i = 0; i < ids.Count; i++)
+        var writer = VectorFileWriter.Create(destination, binary, ids.Count, dim, leaveOpen: true);
+        try
         {
-            if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-            ReadRecord(chain, ids[i], scratch);
-            writer.WriteRow(RowRecord.Token(scratch), RowRecord.Vector((ReadOnlySpan<byte>)scratch));
-            if (progress is not null && lastReport.Elapsed >= ProgressInterval)
+            for (var i = 0; i < ids.Count; i++)
             {
-                progress.Report(new ImportProgress(i + 1, ids.Count, 0, 0));
-                lastReport.Restart();
+                if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                if (ReadRecord(chain, ids[i], scratch) is NotReadable or PadPosition)
+                    throw new StoreException(StoreError.Aborted,
+                        $"view '{chain.View.Name}' changed during the export (row {ids[i]} is gone: the view or its row was deleted); export again");
+                var token = RowRecord.Token(scratch);
+                if (CreatableTokenProblem(token) is not null)
+                    throw new StoreException(StoreError.FailedPrecondition,
+                        $"view '{chain.View.Name}' reads token '{token}' (row {ids[i]}), which holds whitespace or a control character: a word2vec file cannot hold it");
+                writer.WriteRow(token, RowRecord.Vector((ReadOnlySpan<byte>)scratch));
+                if (progress is not null && lastReport.Elapsed >= ProgressInterval)
+                {
+                    progress.Report(new ImportProgress(i + 1, ids.Count, 0, 0));
+                    lastReport.Restart();
+                }
             }
         }
+        catch
+        {
+            // The writer refuses to close short of its declared rows; that complaint must not hide why it stopped.
+            try { writer.Dispose(); }
+            catch (InvalidOperationException) { }
+            throw;
+        }
+        writer.Dispose();
         progress?.Report(new ImportProgress(ids.Count, ids.Count, 0, 0));
     }
 

@@ -13,7 +13,12 @@ public sealed partial class Store
         var chain = Chain(view);
         if (policy == UnknownPolicy.Default) policy = chain.View.UnknownPolicy;
         // The whole request is checked before the first row is created: a refused call creates nothing.
-        foreach (var token in tokens) ValidateToken(token);
+        foreach (var token in tokens)
+        {
+            ValidateToken(token);
+            if (policy == UnknownPolicy.Create && CreatableTokenProblem(token) is { } problem && token != chain.View.PadToken && FindToken(chain, token) < 0)
+                throw new StoreException(StoreError.InvalidArgument, problem);
+        }
         var ids = new long[tokens.Count];
         var created = new List<int>();
         var mapped = new List<int>();
@@ -55,6 +60,19 @@ public sealed partial class Store
             throw new StoreException(StoreError.InvalidArgument, "empty token");
         if (System.Text.Encoding.UTF8.GetByteCount(token) > MaxTokenBytes)
             throw new StoreException(StoreError.InvalidArgument, $"token '{token[..20]}...' is longer than {MaxTokenBytes} bytes");
+    }
+
+    /// <summary>
+    /// Why a view may not create a row for this token, or null: a new token holds no whitespace and no control
+    /// character (no tokenizer yields one, and a word2vec file could not hold it). Imported tables keep the tokens their
+    /// file has; this only bounds what the API adds.
+    /// </summary>
+    internal static string? CreatableTokenProblem(string token)
+    {
+        foreach (var c in token)
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+                return $"token '{token}' cannot be created: it holds U+{(int)c:X4} ({(char.IsWhiteSpace(c) ? "whitespace" : "a control character")}); new tokens hold neither";
+        return null;
     }
 
     /// <summary>The row id of a token through the chain, or -1.</summary>

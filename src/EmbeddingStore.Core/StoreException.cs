@@ -10,6 +10,8 @@ public enum StoreError
     PermissionDenied,
     ResourceExhausted,
     Unavailable,
+    /// <summary>A concurrent change got in the way (a view deleted during its export); the same request may succeed again.</summary>
+    Aborted,
 }
 
 /// <summary>A refused request: the caller's mistake or a state that forbids it. Nothing was changed.</summary>

@@ -52,6 +52,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         StoreError.PermissionDenied => StatusCode.PermissionDenied,
         StoreError.ResourceExhausted => StatusCode.ResourceExhausted,
         StoreError.Unavailable => StatusCode.Unavailable,
+        StoreError.Aborted => StatusCode.Aborted,
         _ => StatusCode.Unknown,
     };
 }

@@ -79,6 +79,8 @@ public static class StoreServer
             health.Services.Map(WritesHealthService, check => check.Name == "writes");
         }).AddCheck<StoreHost>("store").AddCheck<StoreHost.WritesCheck>("writes");
         configure?.Invoke(builder);
+        // Last: AddGrpc (also called by the health checks and reflection) registers grpc-dotnet's binder, which this replaces.
+        builder.Services.AddStrictRequestParsing();
 
         var app = builder.Build();
         // Read now, so that a bad key file stops the start instead of the first call.

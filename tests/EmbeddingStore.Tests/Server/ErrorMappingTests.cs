@@ -15,6 +15,7 @@ public class ErrorMappingTests
         [StoreError.PermissionDenied] = StatusCode.PermissionDenied,
         [StoreError.ResourceExhausted] = StatusCode.ResourceExhausted,
         [StoreError.Unavailable] = StatusCode.Unavailable,
+        [StoreError.Aborted] = StatusCode.Aborted,
     };
 
     [Fact]

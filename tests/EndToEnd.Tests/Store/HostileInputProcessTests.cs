@@ -173,6 +173,64 @@ public class HostileInputProcessTests
         finally { server.DeleteData(); }
     }
 
+    [Fact]
+    public async Task CreatePolicy_TokenWithWhitespace_InvalidArgumentAndNothingCreated_ExportOfAnEmptyViewRefused()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            await client.CreateTableAsync("t", Dim);
+            await client.CreateViewAsync(new CreateViewRequest { Name = "v", Table = "t", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create });
+            // The fuzzer created such a token, and every later Export of the view failed with INTERNAL.
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.ResolveAsync("v", ["fine", "two words"], UnknownPolicy.Create));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains("'two words' cannot be created", refused.Status.Detail);
+            Assert.Equal(0, (await client.DescribeViewAsync("v")).OwnRows);
+            var badUnk = await Assert.ThrowsAsync<RpcException>(() => client.CreateViewAsync(new CreateViewRequest
+            {
+                Name = "w",
+                Table = "t",
+                Mode = TrainMode.Overlay,
+                UnknownPolicy = UnknownPolicy.Unk,
+                UnkToken = "<u k>",
+            }));
+            Assert.Equal(StatusCode.InvalidArgument, badUnk.StatusCode);
+
+            // A view over an empty table reads no rows: a word2vec file cannot say so.
+            var empty = await Assert.ThrowsAsync<RpcException>(() => client.ExportAsync("v", new MemoryStream()));
+            Assert.Equal(StatusCode.FailedPrecondition, empty.StatusCode);
+            Assert.Contains("reads no rows", empty.Status.Detail);
+        }
+        finally { server.DeleteData(); }
+    }
+
+    /// <summary>
+    /// A request that does not parse (cut short, a string that is not UTF-8) was answered UNKNOWN "Exception was thrown
+    /// by handler." by grpc-dotnet on every RPC (found by the fuzzer); it is INVALID_ARGUMENT naming the message.
+    /// </summary>
+    [Theory]
+    [InlineData("embstore.v1.Rows", "Resolve", new byte[] { 0x0A, 0x02, 0x76 })]             // view: 2 bytes announced, 1 sent
+    [InlineData("embstore.v1.Admin", "DescribeView", new byte[] { 0x0A, 0x02, 0xC3, 0x28 })] // view: invalid UTF-8
+    [InlineData("embstore.v1.Rows", "Push", new byte[] { 0x0F })]                            // a field with wire type 7
+    [InlineData("grpc.health.v1.Health", "Check", new byte[] { 0x0A, 0x05 })]
+    public async Task MalformedRequestBytes_InvalidArgument(string service, string method, byte[] request)
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
+            var bytes = Marshallers.Create(b => b, b => b);
+            var call = new Method<byte[], byte[]>(MethodType.Unary, service, method, bytes, bytes);
+            using (var client = new EmbeddingStoreClient(server.Address)) await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await channel.CreateCallInvoker().AsyncUnaryCall(call, null, default, request));
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.Contains("the request is not a valid", refused.Status.Detail);
+        }
+        finally { server.DeleteData(); }
+    }
+
     private static string WriteTextTable(string folder, string name, float magnitude)
     {
         var path = Path.Combine(folder, name);
