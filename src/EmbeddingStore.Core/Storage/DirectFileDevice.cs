@@ -40,10 +40,14 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     /// <summary>Whether an open segment has a direct handle (false on file systems that refuse direct I/O).</summary>
     public bool DirectIo => _segments.Values.Any(open => open.IsValueCreated && open.Value.Direct is not null);
 
-    private DirectFileDevice(string filename, int directFlag, bool recover, DiskSpace? disk) : base(filename, Alignment, -1)
+    /// <summary>Whether this device's requests go before other devices' (<see cref="DeviceIoThreads.Run"/>): the write-ahead log's.</summary>
+    private readonly bool _urgent;
+
+    private DirectFileDevice(string filename, int directFlag, bool recover, DiskSpace? disk, bool urgent = false) : base(filename, Alignment, -1)
     {
         _directFlag = directFlag;
         _disk = disk;
+        _urgent = urgent;
         ThrottleLimit = 120;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(filename))!);
         if (recover) RecoverSegmentRange();
@@ -53,14 +57,15 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
     /// A device for the log file <paramref name="filename"/>: this one on Linux (x64, arm64), FASTER's own elsewhere.
     /// <paramref name="recover"/> finds the segments an earlier run left, so FASTER can recover from them.
     /// <paramref name="disk"/> counts the bytes written and hears of every failed write (FASTER 2.6.5 logs it and goes
-    /// on: a failed page write stalls its log, a failed checkpoint metadata write goes unnoticed).
+    /// on: a failed page write stalls its log, a failed checkpoint metadata write goes unnoticed). An
+    /// <paramref name="urgent"/> device's requests start before every queued request of the others.
     /// </summary>
-    public static IDevice Create(string filename, bool recover, DiskSpace? disk = null)
+    public static IDevice Create(string filename, bool recover, DiskSpace? disk = null, bool urgent = false)
     {
         var flag = OperatingSystem.IsLinux() ? DirectFlagFor(RuntimeInformation.ProcessArchitecture) : 0;
         return flag == 0
             ? Devices.CreateLogDevice(filename, recoverDevice: recover)
-            : new DirectFileDevice(filename, flag, recover, disk);
+            : new DirectFileDevice(filename, flag, recover, disk, urgent);
     }
 
     /// <summary>One that never opens a direct handle, as on a file system without direct I/O (tests).</summary>
@@ -173,14 +178,14 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
             callback, context);
 
     /// <summary>Runs one request on a <see cref="DeviceIoThreads"/> thread and reports it to FASTER: the bytes moved, or an error code.</summary>
-    private static void Run(Func<uint> io, DeviceIOCompletionCallback callback, object context) =>
+    private void Run(Func<uint> io, DeviceIOCompletionCallback callback, object context) =>
         DeviceIoThreads.Run(() =>
         {
             uint error = 0, bytes = 0;
             try { bytes = io(); }
             catch (Exception e) { error = Math.Max(1u, (uint)e.HResult & 0xFFFF); }
             callback(error, bytes, context);
-        });
+        }, _urgent);
 
     public override void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
     {
@@ -248,7 +253,7 @@ internal sealed partial class DirectFileDevice : StorageDeviceBase
 /// copies up to the log's whole memory, which FASTER's own device would copy through the page cache as well.
 /// Listing and deleting are FASTER's own.
 /// </summary>
-internal sealed class DirectDeviceFactory(DiskSpace disk) : INamedDeviceFactory
+internal sealed class DirectDeviceFactory(DiskSpace disk, bool urgent = false) : INamedDeviceFactory
 {
     private readonly LocalStorageNamedDeviceFactory _files = new();
     private string _baseName = "";
@@ -260,7 +265,7 @@ internal sealed class DirectDeviceFactory(DiskSpace disk) : INamedDeviceFactory
     }
 
     public IDevice Get(FileDescriptor fileInfo) =>
-        DirectFileDevice.Create(Path.Combine(_baseName, fileInfo.directoryName, fileInfo.fileName), recover: false, disk);
+        DirectFileDevice.Create(Path.Combine(_baseName, fileInfo.directoryName, fileInfo.fileName), recover: false, disk, urgent);
 
     public void Delete(FileDescriptor fileInfo) => _files.Delete(fileInfo);
 

@@ -54,11 +54,12 @@ internal sealed class WriteAheadLog : IWriteLog, IAsyncDisposable
         if (options.InMemory) return new WriteAheadLog(null, null, null, 0);
         var memoryBytes = MemoryBytesFor(options.MemoryBudgetBytes);
         var dir = Path.Combine(options.DataDir, "wal");
-        var device = DirectFileDevice.Create(Path.Combine(dir, "wal.log"), recover: true, disk);
+        // Urgent: the log's writes and commit records go before a checkpoint's page writes (DeviceIoThreads).
+        var device = DirectFileDevice.Create(Path.Combine(dir, "wal.log"), recover: true, disk, urgent: true);
         // The commit records (where the log is committed to) in the same files FASTER's default would use, written
         // through DirectFileDevice: each commit is a new file, and its name must be durable before the commit counts
         // (FASTER's own device writes it through, but never syncs the folder: a power cut could lose the newest commit).
-        var commits = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(disk), new DefaultCheckpointNamingScheme(dir), removeOutdated: true);
+        var commits = new DeviceLogCommitCheckpointManager(new DirectDeviceFactory(disk, urgent: true), new DefaultCheckpointNamingScheme(dir), removeOutdated: true);
         var log = new FasterLog(new FasterLogSettings
         {
             LogDevice = device,
