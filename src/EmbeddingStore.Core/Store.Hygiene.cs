@@ -55,7 +55,7 @@ public sealed partial class Store
             chains = _catalog.Views.Values.Where(v => v.EvictUnusedAfterMs > 0).Select(v => Chain(v.Name)).ToList();
         }
         foreach (var space in _hygiene.Keys.Where(s => !live.Contains(s))) _hygiene.TryRemove(space, out _);
-        DropIndexes(live);
+        lock (_catalogLock) DropIndexes(live.Concat(_catalog.Tables.Values.Select(t => t.Space)).ToHashSet());
         var evicted = 0;
         foreach (var chain in chains)
         {
