@@ -21,4 +21,34 @@ public class MemoryBoundsTests
         Assert.Equal(0, replayed.Applied);
         Assert.Equal(first.Rejected.Take(RecentPushes.MaxRememberedRejections), replayed.Rejected);
     }
+
+    [Fact]
+    public void EvictionLog_LongTokens_BoundedInCharacters_AndSaysWhatItForgot()
+    {
+        var log = new EvictionLog(capacity: 1 << 20);
+        var token = new string('x', 1_000);
+        for (var i = 1; i <= 40_000; i++) log.Add(i, token + i, version: i);
+        Assert.InRange(log.Chars, 1, EvictionLog.MaxChars);
+        Assert.True(log.ForgotAfter(100));
+        Assert.True(log.TryGetEvictedAfter(40_000, 39_999, out var newest));
+        Assert.Equal(token + 40_000, newest);
+        Assert.False(log.TryGetEvictedAfter(1, 0, out _));
+        Assert.False(log.ForgotAfter(39_999));
+    }
+
+    [Fact]
+    public async Task ViewGates_OfDeletedViews_Forgotten()
+    {
+        await using var t = await TestStore.OpenAsync(inMemory: true);
+        await t.ImportAsync("g", ("a", [1f, 0f]));
+        for (var i = 0; i < 20; i++)
+        {
+            t.Store.CreateView(new ViewSpec($"v{i}", "g", null, TrainMode.Overlay, UnknownPolicy.Create));
+            t.Store.Resolve($"v{i}", ["@new"], UnknownPolicy.Default);
+            t.Store.DeleteView($"v{i}");
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (t.Store.ViewGatesForTests > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(0, t.Store.ViewGatesForTests);
+    }
 }
