@@ -133,6 +133,27 @@ public class NeighbourSearchTests
     }
 
     [Fact]
+    public async Task Neighbours_EvictedCopy_TheBaseRowReadsAgain()
+    {
+        await using var t = await TestStore.OpenAsync(inMemory: true);
+        var rows = RandomRows(300);
+        await t.ImportAsync("g", rows);
+        t.Store.CreateView(new ViewSpec("ft", "g", null, TrainMode.FineTune) { EvictUnusedAfterMs = 300 });
+        var w1 = rows[1].Vector;
+        var w2 = t.Store.Resolve("ft", ["w2"], UnknownPolicy.Default).Ids;
+        await t.Store.PushAsync("ft", PushKind.Assign, w2, w1, false, false, CancellationToken.None);
+        var copied = t.Store.Neighbours("ft", new NeighbourQuery("w1", null, K: 1));
+        Assert.Equal(("w2", 1f), (copied.Neighbours[0].Token, MathF.Round(copied.Neighbours[0].Similarity, 5)));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (t.Store.DescribeView("ft").CopiedRows > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(0, t.Store.DescribeView("ft").CopiedRows);
+        var result = t.Store.Neighbours("ft", new NeighbourQuery("w1", null, K: 10));
+        Assert.Equal(BruteForce(rows, w1, "w1", 10), Tokens(result));
+        Assert.Equal(rows.Length - 1, result.Candidates);
+    }
+
+    [Fact]
     public async Task Neighbours_TableLargerThanTheBudget_ResourceExhaustedNamingTheFlag()
     {
         await using var t = await TestStore.OpenAsync(inMemory: true, o => o with { NeighbourCacheBytes = 100 << 10 });
