@@ -19,6 +19,12 @@ internal sealed class RecentPushes
     public const int MaxIdBytes = 64;
     public const int Capacity = 65_536;
 
+    /// <summary>
+    /// Rejected rows kept with a remembered answer: a push may reject up to <c>--max-rows-per-request</c> rows, and
+    /// 65,536 answers of 100,000 rejections each would hold hundreds of GB. A replayed answer lists the first ones.
+    /// </summary>
+    public const int MaxRememberedRejections = 16;
+
     /// <summary>Reading back stops after this many absent slots in a row.</summary>
     private const int MaxGapInSlots = 1_024;
 
@@ -54,6 +60,7 @@ internal sealed class RecentPushes
     /// <summary>Records the answer of an applied push (in its slot record, through the write-ahead log).</summary>
     public void Remember(string key, ReadOnlySpan<byte> id, PushResult answer, Store store)
     {
+        if (answer.Rejected.Count > MaxRememberedRejections) answer = answer with { Rejected = [.. answer.Rejected.Take(MaxRememberedRejections)] };
         int slot;
         long sequence;
         lock (_lock)

@@ -44,7 +44,7 @@ public sealed partial class Store
         return held;
     }
 
-    /// <summary>The background sweep: forgets the in-memory state of deleted views and evicts unused rows.</summary>
+    /// <summary>The background sweep: forgets the in-memory state of deleted views and tables and evicts unused rows.</summary>
     private Task SweepUnusedRowsAsync()
     {
         List<ViewChain> chains;
@@ -53,9 +53,11 @@ public sealed partial class Store
         {
             live = _catalog.Views.Values.Select(v => v.Space).ToHashSet();
             chains = _catalog.Views.Values.Where(v => v.EvictUnusedAfterMs > 0).Select(v => Chain(v.Name)).ToList();
+            DropIndexes(live.Concat(_catalog.Tables.Values.Select(t => t.Space)).ToHashSet());
+            // Under the lock: a view created after this look may already write through its gate.
+            _gates.Retain(live);
         }
         foreach (var space in _hygiene.Keys.Where(s => !live.Contains(s))) _hygiene.TryRemove(space, out _);
-        DropIndexes(live);
         var evicted = 0;
         foreach (var chain in chains)
         {

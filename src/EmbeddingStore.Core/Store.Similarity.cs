@@ -8,10 +8,24 @@ public sealed partial class Store
     public const int MaxNeighbours = 1000;
     private const int DefaultNeighbours = 10;
 
-    private readonly object _indexLock = new();
-    private readonly Dictionary<int, Lazy<NeighbourIndex>> _indexByView = [];
-    /// <summary>Read on every write without a lock; replaced, never changed, under <see cref="_indexLock"/>.</summary>
-    private NeighbourIndex[] _indexes = [];
+    /// <summary>The tables' shared unit vectors and each queried view's own rows, under one byte budget.</summary>
+    private NeighbourCaches? _neighbourCaches;
+
+    private NeighbourCaches Caches =>
+        LazyInitializer.EnsureInitialized(ref _neighbourCaches, () => new NeighbourCaches(_options.NeighbourCacheBytes));
+
+    /// <summary>Bytes the neighbour caches hold (tests).</summary>
+    internal long NeighbourCacheBytes => Caches.Bytes;
+
+    /// <summary>Whether a neighbour cache is held for a table's or view's space (tests).</summary>
+    internal bool HoldsNeighbourCacheForTests(string tableOrView)
+    {
+        lock (_catalogLock)
+        {
+            var space = _catalog.Views.TryGetValue(tableOrView, out var view) ? view.Space : _catalog.Tables[tableOrView].Space;
+            return Caches.Holds(space);
+        }
+    }
 
     public NeighbourResult Neighbours(string view, NeighbourQuery query)
     {
@@ -40,57 +54,63 @@ public sealed partial class Store
         if (norm == 0) throw new StoreException(StoreError.InvalidArgument, "the query vector is zero: its cosine with any row is undefined");
         TensorPrimitives.Divide(vector, norm, vector);
 
-        var index = IndexOf(chain);
-        index.Refresh(Reader(chain));
-        return index.Search(vector, k, query.Restrict, exclude);
+        var table = Caches.Table(chain.Table, t => t.Load(BaseRowReader(chain.Table)));
+        var rows = ViewVectors(chain);
+        rows.Refresh(Reader(chain));
+        Caches.Measure(rows);
+        return rows.Search(table, vector, k, query.Restrict, exclude);
     }
 
-    /// <summary>The view's index, built on its first query; registered with writers before it reads any row.</summary>
-    private NeighbourIndex IndexOf(ViewChain chain)
+    /// <summary>The records of the view's chain of views, read on its first query; registered with writers before it reads any row.</summary>
+    private ViewRowVectors ViewVectors(ViewChain chain)
     {
-        Lazy<NeighbourIndex> lazy;
-        lock (_indexLock)
+        long estimate;
+        lock (_catalogLock)
         {
-            if (!_indexByView.TryGetValue(chain.View.Space, out lazy!))
-            {
-                lazy = new Lazy<NeighbourIndex>(() =>
-                {
-                    var index = new NeighbourIndex(chain.View.Space, chain.Spaces[..^1], chain.Dim, chain.Table.Rows);
-                    lock (_indexLock) _indexes = [.. _indexes, index];
-                    index.Load(ExportedIds(chain), Reader(chain));
-                    return index;
-                });
-                _indexByView[chain.View.Space] = lazy;
-            }
+            estimate = chain.Spaces[..^1].Select(s => _catalog.Views.Values.FirstOrDefault(v => v.Space == s)).Where(v => v is not null)
+                .Sum(v => Interlocked.Read(ref v!.OwnRows) + Interlocked.Read(ref v.CopiedRows));
         }
-        return lazy.Value;
+        return Caches.View(chain, estimate, rows => rows.Load(ViewRowIds(chain), Reader(chain)));
     }
 
     private RowReader Reader(ViewChain chain)
     {
         var scratch = new byte[RecordCapacity(chain)];
-        return (id, destination) =>
+        var table = chain.Spaces.Length - 1;
+        return (long id, Span<float> destination, out bool fromTable) =>
         {
-            if (ReadRecord(chain, id, scratch) is NotReadable or PadPosition) return null;
+            var position = ReadRecord(chain, id, scratch);
+            fromTable = position == table;
+            if (position is NotReadable or PadPosition) return null;
             Storage.RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
             return Storage.RowRecord.Token(scratch);
         };
     }
 
-    /// <summary>Tells the neighbour indexes that read <paramref name="space"/> that a row there was written or removed.</summary>
-    private void NoteChanged(int space, long id)
+    /// <summary>Reads a table's own record of a base row.</summary>
+    private RowReader BaseRowReader(TableEntry table)
     {
-        foreach (var index in Volatile.Read(ref _indexes))
-            if (Array.IndexOf(index.Watched, space) >= 0) index.MarkDirty(id);
+        var scratch = new byte[Storage.RowRecord.Length(table.Dim, 2, MaxTokenBytes * 4) + 64];
+        var key = new byte[Storage.Keys.RowKeyLength];
+        return (long id, Span<float> destination, out bool fromTable) =>
+        {
+            fromTable = true;
+            Storage.Keys.WriteRowKey(key, table.Space, id);
+            var length = _records.Read(key, scratch);
+            if (length < 0) return null;
+            if (length > scratch.Length) throw new InvalidOperationException($"row {id} is larger than its buffer");
+            Storage.RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
+            return Storage.RowRecord.Token(scratch);
+        };
     }
 
-    /// <summary>Forgets the indexes of deleted views.</summary>
-    private void DropIndexes(IReadOnlySet<int> liveViews)
+    /// <summary>Tells the neighbour caches of the views that read <paramref name="space"/> that a row there was written or removed.</summary>
+    private void NoteChanged(int space, long id)
     {
-        lock (_indexLock)
-        {
-            foreach (var space in _indexByView.Keys.Where(s => !liveViews.Contains(s)).ToList()) _indexByView.Remove(space);
-            _indexes = [.. _indexes.Where(i => liveViews.Contains(i.Space))];
-        }
+        foreach (var rows in Caches.Views)
+            if (Array.IndexOf(rows.Watched, space) >= 0) rows.MarkDirty(id);
     }
+
+    /// <summary>Forgets the caches of deleted tables and views.</summary>
+    private void DropIndexes(IReadOnlySet<int> liveSpaces) => Caches.Retain(liveSpaces);
 }

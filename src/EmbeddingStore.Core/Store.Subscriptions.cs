@@ -17,6 +17,9 @@ public sealed partial class Store
 
     private readonly ChangeFeed _feed;
     private readonly ViewGates _gates = new();
+
+    /// <summary>Gates held, one per view written to (tests).</summary>
+    internal int ViewGatesForTests => _gates.Count;
     /// <summary>As long as the change feed: a subscriber the feed still holds a position for hears of every eviction since.</summary>
     private readonly EvictionLog _evictions;
 
@@ -52,7 +55,7 @@ public sealed partial class Store
         var interest = RowInterest.From(spec);
         var state = new SubscriberState();
         var (head, watermark) = _feed.Position();
-        if (spec.AfterVersion > 0 && spec.AfterVersion <= watermark && _feed.HoldsChangesAfter(spec.AfterVersion))
+        if (spec.AfterVersion > 0 && spec.AfterVersion <= watermark && HoldsChangesAfter(spec.AfterVersion))
         {
             state.Position = _feed.Oldest;
             state.Seen = spec.AfterVersion;
@@ -68,7 +71,7 @@ public sealed partial class Store
             if (state.FellBehind)
             {
                 state.FellBehind = false;
-                if (_feed.HoldsChangesAfter(state.Seen)) state.Position = _feed.Oldest;
+                if (HoldsChangesAfter(state.Seen)) state.Position = _feed.Oldest;
                 else foreach (var set in FullState(chain, interest, state, resync: true)) yield return set;
                 continue;
             }
@@ -79,6 +82,9 @@ public sealed partial class Store
             foreach (var set in Round(chain, interest, state, head, watermark, caughtUp: false)) yield return set;
         }
     }
+
+    /// <summary>Whether the feed still holds every change after <paramref name="version"/>, and the eviction log every eviction.</summary>
+    private bool HoldsChangesAfter(long version) => _feed.HoldsChangesAfter(version) && !_evictions.ForgotAfter(version);
 
     private bool StillExists(ViewChain chain)
     {
@@ -99,7 +105,7 @@ public sealed partial class Store
         var distinct = new HashSet<long>();
         do
         {
-            var count = _feed.Read(state.Position, until, changes);
+            var count = _evictions.ForgotAfter(state.Seen) ? -1 : _feed.Read(state.Position, until, changes);
             if (count < 0)
             {
                 state.FellBehind = true;

@@ -30,7 +30,12 @@ public sealed partial class Store
         for (long local = 0; local < chain.Table.Rows; local++)
         {
             var id = Keys.MakeRowId(chain.Table.Space, local);
-            if (copySpaces.Any(space => Exists(space, id))) yield return id;
+            foreach (var space in copySpaces)
+            {
+                if (!Exists(space, id)) continue;
+                yield return id;
+                break;
+            }
         }
     }
 

@@ -365,6 +365,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         try { await _wal.DisposeAsync(); }
         catch (Exception e) when (_disk.Faults > 0) { _logger.LogError(e, "The write-ahead log's last flush failed: {Reason}", _disk.WriteRefusal); }
         await _records.DisposeAsync();
+        _neighbourCaches?.Clear();
         _stopping.Dispose();
         _checkpointGate.Dispose();
     }

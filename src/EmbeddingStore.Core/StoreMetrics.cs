@@ -28,6 +28,10 @@ public static class StoreMetrics
     public static readonly Counter<long> ImportBytes = Meter.CreateCounter<long>(
         "embstore.import.bytes", "By", "Bytes of vector files read by imports, counted as they arrive");
 
+    public static readonly UpDownCounter<long> NeighbourCacheBytes = Meter.CreateUpDownCounter<long>(
+        "embstore.neighbour_cache.bytes", "By",
+        "Memory of the neighbour caches: tables' unit vectors (shared by their views) and views' own rows, at most --neighbour-cache-mb");
+
     public static readonly UpDownCounter<long> ImportsRunning = Meter.CreateUpDownCounter<long>(
         "embstore.import.running", "{import}", "Imports in progress");
 }

@@ -43,6 +43,13 @@ public sealed record StoreOptions
     public int ChangeFeedCapacity { get; init; } = 1 << 20;
 
     /// <summary>
+    /// Memory for the neighbour caches of all views together: each queried table's unit vectors (shared by its views)
+    /// and each queried view's own rows and copies. The least recently used are evicted to make room; a table larger
+    /// than the whole budget is refused (docs/limits.md).
+    /// </summary>
+    public long NeighbourCacheBytes { get; init; } = 512L << 20;
+
+    /// <summary>
     /// Tests: the data folder's file system is taken to be this large, its free space this minus the size of the data
     /// folder's files (or less, when the real file system has less), so that a test can fill it (docs/limits.md).
     /// </summary>

@@ -13,6 +13,18 @@ internal sealed class ViewGates
 
     public ReaderWriterLockSlim For(int space) => _gates.GetOrAdd(space, _ => new ReaderWriterLockSlim());
 
+    public int Count => _gates.Count;
+
+    /// <summary>
+    /// Forgets the gates of deleted views. The caller holds the catalog lock, so no view of <paramref name="liveViews"/>
+    /// is created meanwhile; a deleted view's space is never used again.
+    /// </summary>
+    public void Retain(IReadOnlySet<int> liveViews)
+    {
+        foreach (var space in _gates.Keys)
+            if (!liveViews.Contains(space)) _gates.TryRemove(space, out _);
+    }
+
     /// <summary>Holds the gates of <paramref name="spaces"/> exclusively, always in ascending order so two snapshots cannot deadlock.</summary>
     public IDisposable Exclusive(IEnumerable<int> spaces)
     {

@@ -39,6 +39,9 @@ internal sealed class ServerFlags
         {
             if (result.GetValueOrDefault<int>() < 1) result.AddError("--change-feed-rows: keep at least 1 change");
         });
+        Flag<int?>("--neighbour-cache-mb",
+            "Memory for the neighbour caches of all views together: tables' unit vectors, shared by their views, and views' own rows; least recently used evicted first, a larger table refused (default: as --memory-mb)",
+            null, (o, v) => o with { NeighbourCacheMb = v });
         Flag("--metrics-port", "Port of the Prometheus endpoint GET /metrics (0: off)", Defaults.MetricsPort, (o, v) => o with { MetricsPort = v });
         Flag("--log-format", "Console log format", Defaults.LogFormat, (o, v) => o with { LogFormat = v }).AcceptOnlyFromAmong(ServerOptions.LogFormats);
         Flag<string?>("--tls-cert", "PEM certificate (chain) to serve TLS with", null, (o, v) => o with { TlsCert = v });

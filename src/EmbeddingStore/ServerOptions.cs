@@ -20,6 +20,8 @@ public sealed record ServerOptions
     public bool InMemory { get; init; }
     /// <summary>Row changes kept for subscribers that reconnect or fall behind; see <see cref="StoreOptions.ChangeFeedCapacity"/>.</summary>
     public int ChangeFeedRows { get; init; } = 1 << 20;
+    /// <summary>Memory for the neighbour caches of all views together (<see cref="StoreOptions.NeighbourCacheBytes"/>); null: as much as <see cref="MemoryMb"/>.</summary>
+    public int? NeighbourCacheMb { get; init; }
     /// <summary>PEM certificate (chain) the endpoint serves TLS with; plain text when unset.</summary>
     public string? TlsCert { get; init; }
     /// <summary>PEM private key of <see cref="TlsCert"/>.</summary>
@@ -71,6 +73,7 @@ public sealed record ServerOptions
         if (!LogFormats.Contains(LogFormat)) return $"log format '{LogFormat}' is not one of {string.Join(", ", LogFormats)}";
         // The log keeps at least four of its 4 MiB pages in memory; a smaller budget would silently become 16 MiB.
         if (MemoryMb < MinMemoryMb) return $"--memory-mb {MemoryMb}: the store's log needs at least {MinMemoryMb} MiB of memory";
+        if (NeighbourCacheMb < 1) return $"--neighbour-cache-mb {NeighbourCacheMb}: MiB, 1 or more";
         if (CheckpointIntervalSeconds < 0) return $"--checkpoint-interval {CheckpointIntervalSeconds}: seconds, 0 or more (0: only on request and at shutdown)";
         if (WalFlushMs < 1) return $"--wal-flush-ms {WalFlushMs}: milliseconds, 1 or more";
         if (!IPAddress.IsLoopback(address) && !(UsesTls && KeyFile is not null) && !AllowInsecure)
@@ -91,6 +94,7 @@ public sealed record ServerOptions
             WalFlushInterval = TimeSpan.FromMilliseconds(Math.Max(1, WalFlushMs)),
             InMemory = InMemory,
             ChangeFeedCapacity = ChangeFeedRows,
+            NeighbourCacheBytes = (long)(NeighbourCacheMb ?? MemoryMb) << 20,
             SimulatedDiskBytes = long.TryParse(Environment.GetEnvironmentVariable(SimulatedDiskVariable), out var bytes) ? bytes : null,
         };
     }

@@ -17,6 +17,19 @@ public class OverlayHygieneTests
     }
 
     [Fact]
+    public void PendingTokens_LongTokens_BoundedInCharacters()
+    {
+        // 100,000 one-off tokens of 1,000 characters (the longest a request may send) would be 200 MB of UTF-16.
+        var pending = new PendingTokens(PendingTokens.DefaultCapacity);
+        for (var i = 0; i < 100_000; i++) Assert.False(pending.See(i.ToString("D8") + new string('x', 992), minCount: 5));
+        Assert.InRange(pending.Chars, 1, PendingTokens.DefaultCharCapacity);
+        Assert.InRange(pending.Count, 1, PendingTokens.DefaultCharCapacity / 1_000);
+        // Frequent short tokens are still counted.
+        for (var i = 0; i < 4; i++) Assert.False(pending.See("short", minCount: 5));
+        Assert.True(pending.See("short", minCount: 5));
+    }
+
+    [Fact]
     public void PendingTokens_ReachingMinCount_StopsBeingPending()
     {
         var pending = new PendingTokens(capacity: 100);

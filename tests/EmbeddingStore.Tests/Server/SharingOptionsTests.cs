@@ -22,6 +22,16 @@ public class SharingOptionsTests
     }
 
     [Fact]
+    public void NeighbourCacheMb_DefaultsToTheMemoryBudget_FlagSetsIt_ZeroRefused()
+    {
+        Assert.Equal(256L << 20, ServerCommandLine.ParseOptions(["--memory-mb", "256"]).ToStoreOptions().NeighbourCacheBytes);
+        var options = ServerCommandLine.ParseOptions(["--memory-mb", "256", "--neighbour-cache-mb", "4096"]);
+        Assert.Equal(4096L << 20, options.ToStoreOptions().NeighbourCacheBytes);
+        Assert.Null(options.Problem());
+        Assert.Contains("--neighbour-cache-mb", new ServerOptions { NeighbourCacheMb = 0 }.Problem());
+    }
+
+    [Fact]
     public void Limiter_LimitReached_ResourceExhaustedUntilASlotIsReturned()
     {
         var limiter = new SubscriptionLimiter(new ServerOptions { Limits = new StoreLimits { MaxSubscriptionsPerClient = 1 } });

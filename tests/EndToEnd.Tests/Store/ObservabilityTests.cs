@@ -10,7 +10,7 @@ namespace EndToEnd.Tests.Store;
 public class ObservabilityTests
 {
     [Fact]
-    public async Task MetricsEndpoint_CountsCallsPerMethodAndStatus_RowsAndCheckpoints_LogsAreJson()
+    public async Task MetricsEndpoint_CountsCallsPerMethodAndStatus_RowsCheckpointsAndNeighbourCache_LogsAreJson()
     {
         var metricsPort = ServerProcess.FreePort();
         await using var server = await ServerProcess.StartAsync(null, null, null, "--metrics-port", metricsPort.ToString(), "--log-format", "json");
@@ -26,6 +26,7 @@ public class ObservabilityTests
             var missing = await Assert.ThrowsAsync<RpcException>(() => client.DescribeViewAsync("no-such-view"));
             Assert.Equal(StatusCode.NotFound, missing.StatusCode);
             await client.CheckpointAsync();
+            Assert.Equal(2, (await client.NeighboursAsync("v", "@user", k: 5)).Neighbors.Count);
 
             using var http = new HttpClient();
             var text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
@@ -36,6 +37,7 @@ public class ObservabilityTests
             Assert.Equal(3, Count(text, "embstore_rows_pulled_total"));
             Assert.Equal(2, Count(text, "embstore_rows_pushed_total"));
             Assert.True(Count(text, "embstore_checkpoint_duration_seconds_count") >= 1);
+            Assert.True(Count(text, "embstore_neighbour_cache_bytes") > 0); // the view's three rows
             Assert.Contains("dotnet_gc_collections_total", text.Replace("process_runtime_", ""));
 
             var json = server.Output.Where(line => line.StartsWith('{')).ToList();

@@ -11,14 +11,32 @@ public class QueryProcessTests
     private const int GloveRows = 22120;
     private static readonly long LocalMask = (1L << 40) - 1;
 
-    private static async Task<(ServerProcess Server, EmbeddingStoreClient Client)> StartWithGloveAsync()
+    private static async Task<(ServerProcess Server, EmbeddingStoreClient Client)> StartWithGloveAsync(params string[] flags)
     {
-        var server = await ServerProcess.StartAsync();
+        var server = await ServerProcess.StartAsync(null, null, null, flags);
         var client = new EmbeddingStoreClient(server.Address);
         await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
         File.Copy(RepoPaths.SharedData("vectors", "glove-6b-100d-mr-sst2-trec.bin"), Path.Combine(server.ImportDir, "glove.bin"));
         await client.ImportFileAsync("glove", "glove.bin");
         return (server, client);
+    }
+
+    [Fact]
+    public async Task Neighbours_TableOverTheCacheBudget_ResourceExhaustedNamingTheFlag()
+    {
+        // The 22,120 x 100 table's cache is about 9.5 MiB.
+        var (server, client) = await StartWithGloveAsync("--neighbour-cache-mb", "4");
+        await using var _ = server;
+        using var __ = client;
+        try
+        {
+            await client.CreateViewAsync(new ViewOptions("s") { Table = "glove", Mode = TrainMode.Static, Unknown = UnknownPolicy.Fail });
+            var refused = await Assert.ThrowsAsync<RpcException>(() => client.NeighboursAsync("s", "good", k: 10));
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.Contains("--neighbour-cache-mb", refused.Status.Detail);
+            Assert.Contains("> limit 4 MiB", refused.Status.Detail);
+        }
+        finally { server.DeleteData(); }
     }
 
     [Fact]
