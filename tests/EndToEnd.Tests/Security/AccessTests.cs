@@ -130,6 +130,47 @@ public class AccessTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task KeyLimitedToTeamA_ListsOnlyWhatItsViewsReach_HiddenTableReadsAsMissing()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var hiddenTable = "hidden-" + suffix;
+        using var admin = fixture.Client("admin");
+        await admin.CreateTableAsync(hiddenTable, SecuredServerFixture.Dim);
+        await admin.CreateViewAsync(new CreateViewRequest { Name = "team-b-" + suffix, Table = hiddenTable, Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Fail });
+        await admin.CreateViewAsync(new CreateViewRequest { Name = "team-b-over-base-" + suffix, Table = "base", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Fail });
+        try
+        {
+            using var teamA = fixture.Client("team-a");
+            Assert.All(await teamA.ListViewsAsync(), v => Assert.StartsWith("team-a-", v.Name));
+            Assert.Contains(await teamA.ListViewsAsync(), v => v.Name == "team-a-model");
+            Assert.All(await teamA.ListViewsAsync("base"), v => Assert.StartsWith("team-a-", v.Name));
+            // "base" is read through team-a-model; the other table is reached by no view of team A's.
+            var tables = await teamA.ListTablesAsync();
+            Assert.Equal(["base"], tables.Select(t => t.Name));
+            Assert.Equal(["team-a-model"], tables[0].Views);
+            Assert.Equal(["team-a-model"], (await teamA.DescribeTableAsync("base")).Views);
+            var hidden = await Assert.ThrowsAsync<RpcException>(() => teamA.DescribeTableAsync(hiddenTable));
+            var missing = await Assert.ThrowsAsync<RpcException>(() => teamA.DescribeTableAsync("no-such-table"));
+            Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
+            Assert.Equal(hidden.Status.Detail.Replace(hiddenTable, "X"), missing.Status.Detail.Replace("no-such-table", "X"));
+            var hiddenViews = await Assert.ThrowsAsync<RpcException>(() => teamA.ListViewsAsync(hiddenTable));
+            Assert.Equal(StatusCode.NotFound, hiddenViews.StatusCode);
+
+            // Keys without view patterns, and admin keys, see everything.
+            using var reader = fixture.Client("reader");
+            Assert.Contains(await reader.ListTablesAsync(), t => t.Name == hiddenTable);
+            Assert.Contains("team-b-over-base-" + suffix, (await reader.DescribeTableAsync("base")).Views);
+            Assert.Contains(await admin.ListViewsAsync(), v => v.Name == "team-b-" + suffix);
+        }
+        finally
+        {
+            await admin.DeleteViewAsync("team-b-" + suffix);
+            await admin.DeleteViewAsync("team-b-over-base-" + suffix);
+            await admin.DeleteTableAsync(hiddenTable);
+        }
+    }
+
+    [Fact]
     public async Task Cli_WithKeyAndCaCertificate_Works_WithoutKey_Unauthenticated()
     {
         var ok = await CliRunner.EmbstoreAsync(Server.Address, "--api-key", fixture.Key("reader"), "--ca-cert", fixture.Certificates.CaFile, "tables");
