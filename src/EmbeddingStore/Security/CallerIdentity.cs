@@ -11,6 +11,9 @@ public static class CallerIdentity
     public static ApiKey? KeyOf(ServerCallContext context) =>
         context.UserState.TryGetValue(KeyItem, out var key) ? key as ApiKey : null;
 
+    /// <summary>Whether the call may write rows: a key with the write scope, or any call when the server has no API keys.</summary>
+    public static bool MayWrite(ServerCallContext context) => KeyOf(context)?.Has(Scope.Write) ?? true;
+
     /// <summary>"key:NAME" when API keys are in force, else the peer's address (without its port).</summary>
     public static string Of(ServerCallContext context)
     {

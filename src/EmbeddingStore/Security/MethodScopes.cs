@@ -60,6 +60,9 @@ public static class MethodScopes
     /// <summary>
     /// A call that may create rows writes to the view: CREATE asked for, or left to a view whose default is CREATE.
     /// An unknown view needs only read: the handler answers NOT_FOUND, which a reader of that name may learn anyway.
+    /// UNK needs only read, since it maps to the view's existing unk row; the first UNK call of a view would create that
+    /// row, which the core refuses to a caller without the write scope (<see cref="CallerIdentity.MayWrite"/>), decided
+    /// when the row is looked up, so that a row evicted after this check is not re-created by a reader either.
     /// </summary>
     private static Scope CreatesRows(string view, UnknownPolicy policy, Func<IEmbeddingStore> store)
     {

@@ -93,6 +93,35 @@ public class AccessTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task ReadKey_UnkPolicyWithoutAnUnkRowYet_PermissionDenied_NothingCreated()
+    {
+        var view = "unk-" + Guid.NewGuid().ToString("N")[..8];
+        using var admin = fixture.Client("admin");
+        await admin.CreateViewAsync(new CreateViewRequest { Name = view, Table = "base", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Unk });
+        try
+        {
+            using var reader = fixture.Client("reader");
+            // The view's default policy is UNK, and its <unk> row does not exist yet: mapping a token to it would create it.
+            var byDefault = await Assert.ThrowsAsync<RpcException>(() => reader.PullTokensAsync(view, ["never-seen"]));
+            var explicitUnk = await Assert.ThrowsAsync<RpcException>(() => reader.ResolveAsync(view, ["never-seen"], UnknownPolicy.Unk));
+            Assert.Equal(StatusCode.PermissionDenied, byDefault.StatusCode);
+            Assert.Equal(StatusCode.PermissionDenied, explicitUnk.StatusCode);
+            Assert.Contains("write scope", explicitUnk.Status.Detail);
+            Assert.Equal(0, (await reader.DescribeViewAsync(view)).OwnRows);
+            Assert.Equal(StatusCode.NotFound,
+                (await Assert.ThrowsAsync<RpcException>(() => reader.ResolveAsync(view, ["<unk>"], UnknownPolicy.Fail))).StatusCode);
+
+            // Once a writer has created it, the UNK policy only reads it, and a read key may use it.
+            using var writer = fixture.Client("writer");
+            var unk = (await writer.ResolveAsync(view, ["first-unknown"], UnknownPolicy.Unk))[0];
+            Assert.Equal(unk, (await reader.ResolveAsync(view, ["never-seen"], UnknownPolicy.Unk))[0]);
+            Assert.Equal(unk, (await reader.PullTokensAsync(view, ["never-seen"])).Meta[0].Id);
+            Assert.Equal(1, (await reader.DescribeViewAsync(view)).OwnRows);
+        }
+        finally { await admin.DeleteViewAsync(view); }
+    }
+
+    [Fact]
     public async Task KeyLimitedToTeamA_PushToTeamB_PermissionDenied_SameAnswerForMissingView()
     {
         using var teamA = fixture.Client("team-a");
