@@ -6,7 +6,8 @@ namespace EmbeddingStore.Server.Security;
 /// <summary>
 /// Checks the caller's API key (metadata <c>authorization: Bearer &lt;key&gt;</c>) against <see cref="MethodScopes"/>
 /// before any handler runs. The decision uses only the key, the method and the names in the request, never the
-/// store's contents, so a refusal reads the same whether the table or view exists or not.
+/// store's contents, so a refusal reads the same whether the table or view exists or not. <see cref="KeyCheckMiddleware"/>
+/// has already refused, before the request's body was read, what the headers alone decide.
 /// A streaming call is checked again whenever the key file is reloaded: it ends with UNAUTHENTICATED when its key is
 /// gone, with PERMISSION_DENIED when the key no longer covers it.
 /// </summary>

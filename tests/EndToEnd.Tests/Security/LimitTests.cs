@@ -80,6 +80,26 @@ public class LimitTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task MessageOverTheLimit_UnknownKeyOrTooNarrowScope_RefusedBeforeTheMessageIsRead()
+    {
+        // gRPC refuses a message over --max-message-bytes while reading it (RESOURCE_EXHAUSTED): a refusal of the key
+        // or of its scope instead shows that the server decided before reading the message.
+        var floats = SecuredServerFixture.MaxMessageBytes / sizeof(float) + Dim;
+        var values = new float[floats - floats % Dim];
+        using var wrong = new EmbeddingStore.Client.EmbeddingStoreClient(fixture.Server.Address,
+            new EmbeddingStore.Client.StoreCredentials("esk_not-a-key", fixture.Certificates.CaFile));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => wrong.PushAsync("team-a-model", PushKind.Delta, fixture.TeamARows[..1], values));
+        Assert.Equal(StatusCode.Unauthenticated, unknown.StatusCode);
+        using var anonymous = fixture.Client(null);
+        var none = await Assert.ThrowsAsync<RpcException>(() => anonymous.PushAsync("team-a-model", PushKind.Delta, fixture.TeamARows[..1], values));
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        using var reader = fixture.Client("reader");
+        var readOnly = await Assert.ThrowsAsync<RpcException>(() => reader.PushAsync("team-a-model", PushKind.Delta, fixture.TeamARows[..1], values));
+        Assert.Equal(StatusCode.PermissionDenied, readOnly.StatusCode);
+        Assert.Contains("write scope", readOnly.Status.Detail);
+    }
+
+    [Fact]
     public async Task SecondImportWhileOneRuns_ResourceExhausted_NamingTheLimit()
     {
         using var admin = fixture.Client("admin");
