@@ -25,8 +25,7 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
     {
         var store = host.Store;
         using var slot = imports.Enter();
-        var path = ImportPaths.Resolve(options.ResolvedImportDir, request.Path);
-        await using var file = File.OpenRead(path);
+        await using var file = ImportPaths.Open(options.ResolvedImportDir, request.Path, out var path);
         await ImportWithProgressAsync(store, request.Table, file, ProtoMapping.ToCore(request.Format), Path.GetFileName(path), file.Length,
             update => responseStream.WriteAsync(update), context.CancellationToken);
     }

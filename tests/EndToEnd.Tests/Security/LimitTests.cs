@@ -146,6 +146,31 @@ public class LimitTests(SecuredServerFixture fixture)
         Assert.Contains("outside the import folder", e.Status.Detail);
     }
 
+    [Fact]
+    public async Task ImportThroughAHardLinkToAFileOutsideTheFolder_PermissionDenied()
+    {
+        var outside = WriteVectors();
+        var link = Path.Combine(fixture.Server.ImportDir, "hard-" + Guid.NewGuid().ToString("N") + ".txt");
+        var ln = await EndToEnd.Tests.Infrastructure.ExternalProgram.RunAsync("ln", [outside, link], TimeSpan.FromSeconds(10));
+        Assert.True(ln.ExitCode == 0, ln.Output);
+        using var admin = fixture.Client("admin");
+        var e = await Assert.ThrowsAsync<RpcException>(() => admin.ImportFileAsync("hard-linked", Path.GetFileName(link)));
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Contains("link", e.Status.Detail);
+        Assert.DoesNotContain(await admin.ListTablesAsync(), t => t.Name == "hard-linked");
+    }
+
+    [Fact]
+    public async Task ImportOfAnOrdinaryFileInTheFolder_Works()
+    {
+        var name = "plain-" + Guid.NewGuid().ToString("N")[..8];
+        File.Copy(WriteVectors(), Path.Combine(fixture.Server.ImportDir, name + ".txt"));
+        using var admin = fixture.Client("admin");
+        var table = await admin.ImportFileAsync(name, name + ".txt");
+        Assert.Equal(2, table.Rows);
+        await admin.DeleteTableAsync(name);
+    }
+
     /// <summary>A two-row word2vec text file outside the import folder.</summary>
     private static string WriteVectors()
     {
