@@ -37,8 +37,12 @@ public partial interface IEmbeddingStore
     /// </summary>
     Task<ViewInfo> CreateSnapshotAsync(string view, string name, CancellationToken cancellationToken);
 
-    /// <summary>Maps tokens to row ids, applying the policy (or the view's when Default).</summary>
-    ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy);
+    /// <summary>
+    /// Maps tokens to row ids, applying the policy (or the view's when Default). With <paramref name="mayCreate"/> false
+    /// (a caller that may only read), a call that would create a row, a new token under CREATE or the view's unk row
+    /// under UNK, is refused with PermissionDenied having created nothing.
+    /// </summary>
+    ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy, bool mayCreate = true);
 
     /// <summary>Dimension of the vectors read through the view.</summary>
     int DimOf(string view);

@@ -8,7 +8,7 @@ public sealed partial class Store
 {
     public const int MaxTokenBytes = 1000;
 
-    public ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy)
+    public ResolveResult Resolve(string view, IReadOnlyList<string> tokens, UnknownPolicy policy, bool mayCreate = true)
     {
         var chain = Chain(view);
         if (policy == UnknownPolicy.Default) policy = chain.View.UnknownPolicy;
@@ -31,6 +31,13 @@ public sealed partial class Store
             if (id >= 0) { ids[i] = id; continue; }
             switch (policy)
             {
+                // Nothing was created before: a caller that may not create rows never gets that far.
+                case UnknownPolicy.Create when !mayCreate:
+                    throw MayNotCreate(view, token);
+                case UnknownPolicy.Unk when !mayCreate:
+                    ids[i] = FindToken(chain, chain.View.UnkToken) is >= 0 and var unk ? unk : throw MayNotCreate(view, chain.View.UnkToken);
+                    mapped.Add(i);
+                    break;
                 case UnknownPolicy.Unk:
                     ids[i] = EnsureToken(chain, chain.View.UnkToken, out _);
                     mapped.Add(i);
@@ -53,6 +60,9 @@ public sealed partial class Store
                 $"{unknown.Count} unknown token(s) in view '{view}': {string.Join(", ", unknown.Take(20).Select(t => $"'{t}'"))}{(unknown.Count > 20 ? ", ..." : "")}");
         return new ResolveResult(ids, [.. created], [.. mapped]);
     }
+
+    private static StoreException MayNotCreate(string view, string token) => new(StoreError.PermissionDenied,
+        $"view '{view}' has no row for '{token}', and this caller may not create rows (that needs the write scope)");
 
     internal static void ValidateToken(string token)
     {

@@ -104,10 +104,11 @@ public sealed class MetricsInterceptor : Interceptor
         }
     }
 
-    private static void Record(ServerCallContext context, long started, StatusCode status)
+    private static void Record(ServerCallContext context, long started, StatusCode status) => Record(context.Method, started, status);
+
+    /// <summary>Records a call of <paramref name="method"/> ("/package.Service/Method") that ended with <paramref name="status"/>.</summary>
+    internal static void Record(string method, long started, StatusCode status)
     {
-        // context.Method is "/package.Service/Method".
-        var method = context.Method;
         var slash = method.LastIndexOf('/');
         var service = slash > 1 ? method[1..slash] : method;
         CallDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,

@@ -61,6 +61,10 @@ internal sealed class ServerFlags
             limits.MaxSubscriptionsPerClient, (l, v) => l with { MaxSubscriptionsPerClient = v });
         Limit("--max-concurrent-imports", "ImportFile and UploadFile calls running at once", limits.MaxConcurrentImports,
             (l, v) => l with { MaxConcurrentImports = v });
+        Limit("--max-connections", "Open connections to the gRPC port; one over it is closed at once", limits.MaxConnections,
+            (l, v) => l with { MaxConnections = v });
+        Limit("--max-streams-per-connection", "Concurrent calls (HTTP/2 streams) on one connection", limits.MaxStreamsPerConnection,
+            (l, v) => l with { MaxStreamsPerConnection = v });
     }
 
     public void AddTo(Command command)

@@ -39,6 +39,9 @@ internal static partial class ServerLog
     [LoggerMessage(13, LogLevel.Error, "API key file rejected, the previous keys stay in force: {Problem}")]
     public static partial void KeyFileRejected(ILogger logger, string problem);
 
+    [LoggerMessage(15, LogLevel.Error, "Checking an open stream's API key again after a reload of the key file failed")]
+    public static partial void KeyRecheckFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(10, LogLevel.Information, "EmbeddingStore listening on {Url}")]
     public static partial void Listening(ILogger logger, string url);
 

@@ -130,6 +130,10 @@ public sealed record StoreLimits
     public int MaxSubscriptionsPerClient { get; init; } = 16;
     /// <summary>ImportFile and UploadFile calls running at the same time.</summary>
     public int MaxConcurrentImports { get; init; } = 2;
+    /// <summary>Open connections to the gRPC port (Kestrel's MaxConcurrentConnections); one over it is closed at once.</summary>
+    public int MaxConnections { get; init; } = 256;
+    /// <summary>Concurrent calls (HTTP/2 streams) on one connection; the client waits for a free one (or opens another connection).</summary>
+    public int MaxStreamsPerConnection { get; init; } = 100;
 
     /// <summary>HTTP/2 receive window per request stream: a push of this size is sent without waiting for window updates.</summary>
     public int ReceiveWindowBytes { get; init; } = 8 << 20;

@@ -42,6 +42,9 @@ public static class StoreServer
             if (options.MetricsPort > 0)
                 kestrel.Listen(options.ListenAddress(), options.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.Limits.MaxRequestBodySize = null;
+            // Per listening port (the metrics port counts its own); a connection over the limit is closed at once.
+            kestrel.Limits.MaxConcurrentConnections = options.Limits.MaxConnections;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = options.Limits.MaxStreamsPerConnection;
             // A 1,000-row push is 0.4-1.2 MB: with Kestrel's 768 KiB stream window the client would stop and
             // wait for a window update in the middle of a 300-d push.
             kestrel.Limits.Http2.InitialStreamWindowSize = options.Limits.ReceiveWindowBytes;
@@ -84,7 +87,12 @@ public static class StoreServer
 
         var app = builder.Build();
         // Read now, so that a bad key file stops the start instead of the first call.
-        if (options.KeyFile is not null) app.Services.GetRequiredService<KeyRing>();
+        if (options.KeyFile is not null)
+        {
+            app.Services.GetRequiredService<KeyRing>();
+            // Before gRPC reads a request's body: what the headers alone decide (KeyCheckMiddleware).
+            app.UseMiddleware<KeyCheckMiddleware>();
+        }
         app.MapGrpcService<AdminService>();
         app.MapGrpcService<RowsService>();
         app.MapGrpcHealthChecksService();

@@ -37,8 +37,17 @@ public sealed class KeyRing : IDisposable
 
     public int Count => _keys.Count;
 
+    /// <summary>
+    /// Raised after the keys were re-read, on the thread that read them; open streams check their key again
+    /// (<see cref="AuthInterceptor"/>). Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action? Reloaded;
+
     /// <summary>The key whose hash matches, or null.</summary>
-    public ApiKey? Find(string presentedKey) => _keys.GetValueOrDefault(ApiKey.Hash(presentedKey));
+    public ApiKey? Find(string presentedKey) => FindByHash(ApiKey.Hash(presentedKey));
+
+    /// <summary>The key of this SHA-256 (lower-case hex) as the file now holds it, or null.</summary>
+    public ApiKey? FindByHash(string sha256) => _keys.GetValueOrDefault(sha256);
 
     private void Reload()
     {
@@ -50,7 +59,12 @@ public sealed class KeyRing : IDisposable
         catch (KeyFileException e)
         {
             ServerLog.KeyFileRejected(_logger, e.Message);
+            return;
         }
+        // On a timer's thread, where an exception would end the process; one failing handler must not skip the others.
+        foreach (var handler in Reloaded?.GetInvocationList() ?? [])
+            try { ((Action)handler)(); }
+            catch (Exception e) { ServerLog.KeyRecheckFailed(_logger, e); }
     }
 
     public void Dispose()

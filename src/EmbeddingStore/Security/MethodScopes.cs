@@ -17,7 +17,9 @@ public static class MethodScopes
 
     /// <param name="Scope">The scope the call needs, given its request (null for client streams) and the store.</param>
     /// <param name="Views">The views the request names.</param>
-    public sealed record Rule(Func<object?, Func<IEmbeddingStore>, Scope> Scope, Func<object?, IEnumerable<string>> Views);
+    /// <param name="Least">The least scope any call of the method needs: checked from the headers alone, before the request is read
+    /// (<see cref="KeyCheckMiddleware"/>).</param>
+    public sealed record Rule(Func<object?, Func<IEmbeddingStore>, Scope> Scope, Func<object?, IEnumerable<string>> Views, Scope Least);
 
     public static IReadOnlyDictionary<string, Rule> Rules { get; } = new Dictionary<string, Rule>
     {
@@ -37,11 +39,11 @@ public static class MethodScopes
         [Admin("CreateSnapshot")] = Fixed<CreateSnapshotRequest>(Security.Scope.Admin, r => [r.View, r.Name]),
 
         [Rows("Resolve")] = new((r, store) => CreatesRows(((ResolveRequest)r!).View, ((ResolveRequest)r!).UnknownPolicy, store),
-            r => [((ResolveRequest)r!).View]),
+            r => [((ResolveRequest)r!).View], Security.Scope.Read),
         [Rows("Pull")] = new((r, store) => r is PullRequest { Tokens.Count: > 0 } pull
                 ? CreatesRows(pull.View, pull.UnknownPolicy, store)
                 : Security.Scope.Read,
-            r => [((PullRequest)r!).View]),
+            r => [((PullRequest)r!).View], Security.Scope.Read),
         [Rows("Push")] = Fixed<PushRequest>(Security.Scope.Write, r => [r.View]),
         [Rows("Subscribe")] = Fixed<SubscribeRequest>(Security.Scope.Read, r => [r.View]),
         [Rows("Neighbors")] = Fixed<NeighborsRequest>(Security.Scope.Read, r => [r.View]),
@@ -52,14 +54,17 @@ public static class MethodScopes
     private static string Admin(string method) => $"/{Protos.Admin.Descriptor.FullName}/{method}";
     private static string Rows(string method) => $"/{Protos.Rows.Descriptor.FullName}/{method}";
 
-    private static Rule Fixed(Scope scope) => new((_, _) => scope, _ => []);
+    private static Rule Fixed(Scope scope) => new((_, _) => scope, _ => [], scope);
 
     private static Rule Fixed<TRequest>(Scope scope, Func<TRequest, IEnumerable<string>> views) =>
-        new((_, _) => scope, r => views((TRequest)r!));
+        new((_, _) => scope, r => views((TRequest)r!), scope);
 
     /// <summary>
     /// A call that may create rows writes to the view: CREATE asked for, or left to a view whose default is CREATE.
     /// An unknown view needs only read: the handler answers NOT_FOUND, which a reader of that name may learn anyway.
+    /// UNK needs only read, since it maps to the view's existing unk row; the first UNK call of a view would create that
+    /// row, which the core refuses to a caller without the write scope (<see cref="CallerIdentity.MayWrite"/>), decided
+    /// when the row is looked up, so that a row evicted after this check is not re-created by a reader either.
     /// </summary>
     private static Scope CreatesRows(string view, UnknownPolicy policy, Func<IEmbeddingStore> store)
     {

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using EmbeddingStore.Core;
 using EmbeddingStore.Protos;
 using EmbeddingStore.Server.Limits;
+using EmbeddingStore.Server.Security;
 using Google.Protobuf;
 using Grpc.Core;
 using CoreProgress = EmbeddingStore.Core.ImportProgress;
@@ -24,8 +25,7 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
     {
         var store = host.Store;
         using var slot = imports.Enter();
-        var path = ImportPaths.Resolve(options.ResolvedImportDir, request.Path);
-        await using var file = File.OpenRead(path);
+        await using var file = ImportPaths.Open(options.ResolvedImportDir, request.Path, out var path);
         await ImportWithProgressAsync(store, request.Table, file, ProtoMapping.ToCore(request.Format), Path.GetFileName(path), file.Length,
             update => responseStream.WriteAsync(update), context.CancellationToken);
     }
@@ -134,13 +134,20 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
 
     public override Task<ListTablesResponse> ListTables(ListTablesRequest request, ServerCallContext context)
     {
+        var store = host.Store;
+        var listings = Listings.For(context, store);
         var reply = new ListTablesResponse();
-        reply.Tables.AddRange(host.Store.ListTables().Select(ProtoMapping.ToProto));
+        reply.Tables.AddRange(store.ListTables().Where(t => listings.ShowsTable(t.Name)).Select(t => ProtoMapping.ToProto(listings.Filter(t))));
         return Task.FromResult(reply);
     }
 
-    public override Task<Protos.TableInfo> DescribeTable(DescribeTableRequest request, ServerCallContext context) =>
-        Task.FromResult(ProtoMapping.ToProto(host.Store.DescribeTable(request.Name)));
+    public override Task<Protos.TableInfo> DescribeTable(DescribeTableRequest request, ServerCallContext context)
+    {
+        var store = host.Store;
+        var listings = Listings.For(context, store);
+        listings.RequireTable(request.Name);
+        return Task.FromResult(ProtoMapping.ToProto(listings.Filter(store.DescribeTable(request.Name))));
+    }
 
     public override Task<DeleteResponse> DeleteTable(DeleteTableRequest request, ServerCallContext context) =>
         Task.FromResult(new DeleteResponse { RecordsRemoved = host.Store.DeleteTable(request.Name) });
@@ -150,8 +157,12 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
 
     public override Task<ListViewsResponse> ListViews(ListViewsRequest request, ServerCallContext context)
     {
+        var store = host.Store;
+        var listings = Listings.For(context, store);
+        var table = string.IsNullOrEmpty(request.Table) ? null : request.Table;
+        if (table is not null) listings.RequireTable(table);
         var reply = new ListViewsResponse();
-        reply.Views.AddRange(host.Store.ListViews(string.IsNullOrEmpty(request.Table) ? null : request.Table).Select(ProtoMapping.ToProto));
+        reply.Views.AddRange(store.ListViews(table).Where(v => listings.ShowsView(v.Name)).Select(ProtoMapping.ToProto));
         return Task.FromResult(reply);
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using EmbeddingStore.Core;
 using EmbeddingStore.Protos;
 using EmbeddingStore.Server.Limits;
+using EmbeddingStore.Server.Security;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -16,7 +17,7 @@ public sealed partial class RowsService(StoreHost host, ServerOptions options, S
     public override Task<ResolveResponse> Resolve(ResolveRequest request, ServerCallContext context)
     {
         Limits.CheckTokens(request.Tokens);
-        var result = host.Store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy));
+        var result = host.Store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy), CallerIdentity.MayWrite(context));
         var reply = new ResolveResponse();
         reply.Ids.AddRange(result.Ids);
         reply.Created.AddRange(result.Created);
@@ -34,7 +35,7 @@ public sealed partial class RowsService(StoreHost host, ServerOptions options, S
         // Checked before resolving: resolving may create rows, and a refused request changes nothing.
         Limits.CheckFloats((long)(request.Tokens.Count + request.Ids.Count) * store.DimOf(request.View));
         long[] ids = request.Tokens.Count > 0
-            ? store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy)).Ids
+            ? store.Resolve(request.View, request.Tokens, ProtoMapping.ToCore(request.UnknownPolicy), CallerIdentity.MayWrite(context)).Ids
             : [.. request.Ids];
         var dim = store.DimOf(request.View);
         Limits.CheckFloats((long)ids.Length * dim);

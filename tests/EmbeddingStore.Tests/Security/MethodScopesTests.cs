@@ -41,6 +41,20 @@ public class MethodScopesTests
         Assert.Equal(Scope.Read, rule.Scope(new ResolveRequest { View = "v", UnknownPolicy = UnknownPolicy.Fail }, () => throw new InvalidOperationException()));
     }
 
+    [Theory]
+    [InlineData("/embstore.v1.Rows/Push", Scope.Write)]
+    [InlineData("/embstore.v1.Rows/Resolve", Scope.Read)]
+    [InlineData("/embstore.v1.Rows/Pull", Scope.Read)]
+    [InlineData("/embstore.v1.Admin/UploadFile", Scope.Admin)]
+    [InlineData("/embstore.v1.Admin/ListViews", Scope.Read)]
+    public void LeastScope_CheckedBeforeTheRequestIsRead(string method, Scope least) =>
+        Assert.Equal(least, MethodScopes.Rules[method].Least);
+
+    [Fact]
+    public void LeastScope_OfAFixedRule_IsItsScope() =>
+        Assert.All(MethodScopes.Rules.Where(r => !r.Key.EndsWith("/Resolve") && !r.Key.EndsWith("/Pull")),
+            r => Assert.Equal(r.Value.Scope(null, () => throw new InvalidOperationException()), r.Value.Least));
+
     [Fact]
     public void PullCombined_NamesEverySource() =>
         Assert.Equal(["a", "b"], MethodScopes.Rules["/embstore.v1.Rows/PullCombined"].Views(new PullCombinedRequest { Sources = { "a", "b" } }));

@@ -88,6 +88,18 @@ public class ServerConfigTests
         Assert.Contains("both --tls-cert and --tls-key", new ServerOptions { TlsCert = "c.pem" }.Problem());
 
     [Fact]
+    public void ConnectionLimits_FromFlagsAndFile_WithDefaults()
+    {
+        Assert.Equal((256, 100), (new StoreLimits().MaxConnections, new StoreLimits().MaxStreamsPerConnection));
+        var flags = ServerCommandLine.ParseOptions(["--max-connections", "8", "--max-streams-per-connection", "4"]);
+        Assert.Equal((8, 4), (flags.Limits.MaxConnections, flags.Limits.MaxStreamsPerConnection));
+        var file = ServerCommandLine.ParseOptions(["--config", Write("""{"Limits": {"MaxConnections": 9, "MaxStreamsPerConnection": 3}}""")]);
+        Assert.Equal((9, 3), (file.Limits.MaxConnections, file.Limits.MaxStreamsPerConnection));
+        Assert.Contains(ServerCommandLine.Build().Parse(["--max-streams-per-connection", "0"]).Errors,
+            e => e.Message.Contains("--max-streams-per-connection must be positive"));
+    }
+
+    [Fact]
     public void NonPositiveLimit_RefusedByTheParser() =>
         Assert.Contains(ServerCommandLine.Build().Parse(["--max-dim", "0"]).Errors, e => e.Message.Contains("--max-dim must be positive"));
 

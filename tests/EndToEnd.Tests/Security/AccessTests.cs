@@ -93,6 +93,35 @@ public class AccessTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task ReadKey_UnkPolicyWithoutAnUnkRowYet_PermissionDenied_NothingCreated()
+    {
+        var view = "unk-" + Guid.NewGuid().ToString("N")[..8];
+        using var admin = fixture.Client("admin");
+        await admin.CreateViewAsync(new CreateViewRequest { Name = view, Table = "base", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Unk });
+        try
+        {
+            using var reader = fixture.Client("reader");
+            // The view's default policy is UNK, and its <unk> row does not exist yet: mapping a token to it would create it.
+            var byDefault = await Assert.ThrowsAsync<RpcException>(() => reader.PullTokensAsync(view, ["never-seen"]));
+            var explicitUnk = await Assert.ThrowsAsync<RpcException>(() => reader.ResolveAsync(view, ["never-seen"], UnknownPolicy.Unk));
+            Assert.Equal(StatusCode.PermissionDenied, byDefault.StatusCode);
+            Assert.Equal(StatusCode.PermissionDenied, explicitUnk.StatusCode);
+            Assert.Contains("write scope", explicitUnk.Status.Detail);
+            Assert.Equal(0, (await reader.DescribeViewAsync(view)).OwnRows);
+            Assert.Equal(StatusCode.NotFound,
+                (await Assert.ThrowsAsync<RpcException>(() => reader.ResolveAsync(view, ["<unk>"], UnknownPolicy.Fail))).StatusCode);
+
+            // Once a writer has created it, the UNK policy only reads it, and a read key may use it.
+            using var writer = fixture.Client("writer");
+            var unk = (await writer.ResolveAsync(view, ["first-unknown"], UnknownPolicy.Unk))[0];
+            Assert.Equal(unk, (await reader.ResolveAsync(view, ["never-seen"], UnknownPolicy.Unk))[0]);
+            Assert.Equal(unk, (await reader.PullTokensAsync(view, ["never-seen"])).Meta[0].Id);
+            Assert.Equal(1, (await reader.DescribeViewAsync(view)).OwnRows);
+        }
+        finally { await admin.DeleteViewAsync(view); }
+    }
+
+    [Fact]
     public async Task KeyLimitedToTeamA_PushToTeamB_PermissionDenied_SameAnswerForMissingView()
     {
         using var teamA = fixture.Client("team-a");
@@ -127,6 +156,47 @@ public class AccessTests(SecuredServerFixture fixture)
         Assert.Equal(deleteExisting.Status, deleteMissing.Status);
         Assert.Equal(views, (await writer.ListViewsAsync()).Select(v => v.Name).Order().ToList());
         Assert.Contains(await writer.ListTablesAsync(), t => t.Name == "base");
+    }
+
+    [Fact]
+    public async Task KeyLimitedToTeamA_ListsOnlyWhatItsViewsReach_HiddenTableReadsAsMissing()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var hiddenTable = "hidden-" + suffix;
+        using var admin = fixture.Client("admin");
+        await admin.CreateTableAsync(hiddenTable, SecuredServerFixture.Dim);
+        await admin.CreateViewAsync(new CreateViewRequest { Name = "team-b-" + suffix, Table = hiddenTable, Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Fail });
+        await admin.CreateViewAsync(new CreateViewRequest { Name = "team-b-over-base-" + suffix, Table = "base", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Fail });
+        try
+        {
+            using var teamA = fixture.Client("team-a");
+            Assert.All(await teamA.ListViewsAsync(), v => Assert.StartsWith("team-a-", v.Name));
+            Assert.Contains(await teamA.ListViewsAsync(), v => v.Name == "team-a-model");
+            Assert.All(await teamA.ListViewsAsync("base"), v => Assert.StartsWith("team-a-", v.Name));
+            // "base" is read through team-a-model; the other table is reached by no view of team A's.
+            var tables = await teamA.ListTablesAsync();
+            Assert.Equal(["base"], tables.Select(t => t.Name));
+            Assert.Equal(["team-a-model"], tables[0].Views);
+            Assert.Equal(["team-a-model"], (await teamA.DescribeTableAsync("base")).Views);
+            var hidden = await Assert.ThrowsAsync<RpcException>(() => teamA.DescribeTableAsync(hiddenTable));
+            var missing = await Assert.ThrowsAsync<RpcException>(() => teamA.DescribeTableAsync("no-such-table"));
+            Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
+            Assert.Equal(hidden.Status.Detail.Replace(hiddenTable, "X"), missing.Status.Detail.Replace("no-such-table", "X"));
+            var hiddenViews = await Assert.ThrowsAsync<RpcException>(() => teamA.ListViewsAsync(hiddenTable));
+            Assert.Equal(StatusCode.NotFound, hiddenViews.StatusCode);
+
+            // Keys without view patterns, and admin keys, see everything.
+            using var reader = fixture.Client("reader");
+            Assert.Contains(await reader.ListTablesAsync(), t => t.Name == hiddenTable);
+            Assert.Contains("team-b-over-base-" + suffix, (await reader.DescribeTableAsync("base")).Views);
+            Assert.Contains(await admin.ListViewsAsync(), v => v.Name == "team-b-" + suffix);
+        }
+        finally
+        {
+            await admin.DeleteViewAsync("team-b-" + suffix);
+            await admin.DeleteViewAsync("team-b-over-base-" + suffix);
+            await admin.DeleteTableAsync(hiddenTable);
+        }
     }
 
     [Fact]

@@ -80,6 +80,26 @@ public class LimitTests(SecuredServerFixture fixture)
     }
 
     [Fact]
+    public async Task MessageOverTheLimit_UnknownKeyOrTooNarrowScope_RefusedBeforeTheMessageIsRead()
+    {
+        // gRPC refuses a message over --max-message-bytes while reading it (RESOURCE_EXHAUSTED): a refusal of the key
+        // or of its scope instead shows that the server decided before reading the message.
+        var floats = SecuredServerFixture.MaxMessageBytes / sizeof(float) + Dim;
+        var values = new float[floats - floats % Dim];
+        using var wrong = new EmbeddingStore.Client.EmbeddingStoreClient(fixture.Server.Address,
+            new EmbeddingStore.Client.StoreCredentials("esk_not-a-key", fixture.Certificates.CaFile));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => wrong.PushAsync("team-a-model", PushKind.Delta, fixture.TeamARows[..1], values));
+        Assert.Equal(StatusCode.Unauthenticated, unknown.StatusCode);
+        using var anonymous = fixture.Client(null);
+        var none = await Assert.ThrowsAsync<RpcException>(() => anonymous.PushAsync("team-a-model", PushKind.Delta, fixture.TeamARows[..1], values));
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        using var reader = fixture.Client("reader");
+        var readOnly = await Assert.ThrowsAsync<RpcException>(() => reader.PushAsync("team-a-model", PushKind.Delta, fixture.TeamARows[..1], values));
+        Assert.Equal(StatusCode.PermissionDenied, readOnly.StatusCode);
+        Assert.Contains("write scope", readOnly.Status.Detail);
+    }
+
+    [Fact]
     public async Task SecondImportWhileOneRuns_ResourceExhausted_NamingTheLimit()
     {
         using var admin = fixture.Client("admin");
@@ -124,6 +144,31 @@ public class LimitTests(SecuredServerFixture fixture)
         var e = await Assert.ThrowsAsync<RpcException>(() => admin.ImportFileAsync("linked", Path.GetFileName(link)));
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         Assert.Contains("outside the import folder", e.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ImportThroughAHardLinkToAFileOutsideTheFolder_PermissionDenied()
+    {
+        var outside = WriteVectors();
+        var link = Path.Combine(fixture.Server.ImportDir, "hard-" + Guid.NewGuid().ToString("N") + ".txt");
+        var ln = await EndToEnd.Tests.Infrastructure.ExternalProgram.RunAsync("ln", [outside, link], TimeSpan.FromSeconds(10));
+        Assert.True(ln.ExitCode == 0, ln.Output);
+        using var admin = fixture.Client("admin");
+        var e = await Assert.ThrowsAsync<RpcException>(() => admin.ImportFileAsync("hard-linked", Path.GetFileName(link)));
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Contains("link", e.Status.Detail);
+        Assert.DoesNotContain(await admin.ListTablesAsync(), t => t.Name == "hard-linked");
+    }
+
+    [Fact]
+    public async Task ImportOfAnOrdinaryFileInTheFolder_Works()
+    {
+        var name = "plain-" + Guid.NewGuid().ToString("N")[..8];
+        File.Copy(WriteVectors(), Path.Combine(fixture.Server.ImportDir, name + ".txt"));
+        using var admin = fixture.Client("admin");
+        var table = await admin.ImportFileAsync(name, name + ".txt");
+        Assert.Equal(2, table.Rows);
+        await admin.DeleteTableAsync(name);
     }
 
     /// <summary>A two-row word2vec text file outside the import folder.</summary>

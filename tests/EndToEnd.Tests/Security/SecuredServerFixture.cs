@@ -45,11 +45,15 @@ public sealed class SecuredServerFixture : IAsyncLifetime
     public EmbeddingStoreClient Client(string? keyName) =>
         new(Server.Address, new StoreCredentials(keyName is null ? null : _keys[keyName], Certificates.CaFile)) { CallTimeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>The key file's text for these keys plus <paramref name="extra"/> (name to key).</summary>
-    public string KeyFileText(IReadOnlyDictionary<string, string>? extra = null)
+    /// <summary>The key file's text for these keys plus <paramref name="extra"/> (name to key), each with the read scope.</summary>
+    public string KeyFileText(IReadOnlyDictionary<string, string>? extra = null) =>
+        KeyFileText((extra ?? new Dictionary<string, string>()).Select(k => (k.Key, k.Value, "\"scopes\": [\"read\"]")));
+
+    /// <summary>The key file's text for these keys plus <paramref name="extra"/>: name, key, and scopes and views as in <see cref="Entries"/>.</summary>
+    public string KeyFileText(IEnumerable<(string Name, string Key, string Entry)> extra)
     {
         var entries = _keys.Select(k => $$"""    {"name": "{{k.Key}}", "sha256": "{{Hash(k.Value)}}", {{Entries[k.Key]}}}""")
-            .Concat((extra ?? new Dictionary<string, string>()).Select(k => $$"""    {"name": "{{k.Key}}", "sha256": "{{Hash(k.Value)}}", "scopes": ["read"]}"""));
+            .Concat(extra.Select(k => $$"""    {"name": "{{k.Name}}", "sha256": "{{Hash(k.Key)}}", {{k.Entry}}}"""));
         return "{\"keys\": [\n" + string.Join(",\n", entries) + "\n]}\n";
     }
 
