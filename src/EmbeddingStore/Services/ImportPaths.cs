@@ -47,6 +47,8 @@ public static partial class ImportPaths
     private static string Resolve(string root, string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new StoreException(StoreError.InvalidArgument, "path is empty");
+        // No file name holds NUL; .NET's path functions throw on it (an INTERNAL answer, found by the fuzzer).
+        if (path.Contains('\0')) throw new StoreException(StoreError.InvalidArgument, "path holds a NUL character");
         var full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));
         if (!IsInside(root, full))
             throw new StoreException(StoreError.PermissionDenied, $"'{path}' is outside the import folder");

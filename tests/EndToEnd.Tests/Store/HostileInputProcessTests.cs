@@ -198,6 +198,10 @@ public class HostileInputProcessTests
             }));
             Assert.Equal(StatusCode.InvalidArgument, badUnk.StatusCode);
 
+            // A path with NUL: .NET's path functions threw, and the answer was INTERNAL (found by the fuzzer).
+            var nul = await Assert.ThrowsAsync<RpcException>(() => client.ImportFileAsync("n", "ft\0.txt"));
+            Assert.Equal(StatusCode.InvalidArgument, nul.StatusCode);
+
             // A view over an empty table reads no rows: a word2vec file cannot say so.
             var empty = await Assert.ThrowsAsync<RpcException>(() => client.ExportAsync("v", new MemoryStream()));
             Assert.Equal(StatusCode.FailedPrecondition, empty.StatusCode);
