@@ -79,7 +79,7 @@ public sealed partial class Store
             throw new StoreException(StoreError.InvalidArgument, $"the rows after a push need {ids.Length * dim} floats, not {rowsAfter.Length}");
         var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values, reportFrozen);
         var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion);
-        RefuseNonFiniteResults(chain, distinct, sums, updater);
+        RefuseNonFiniteResults(chain, distinct, sums, updater, kind);
         var applied = 0;
         // Written rows in the order of `distinct`: straight into the caller's buffer when that is the request order.
         var inRequestOrder = distinct.Count == ids.Length;
@@ -140,8 +140,9 @@ public sealed partial class Store
     /// update is computed on a copy of the record the view would update. A concurrent push can still move a row between
     /// this check and the write; the write then leaves that row as it is and reports it among the rejected rows.
     /// </summary>
-    private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater)
+    private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater, PushKind kind)
     {
+        if (CannotOverflow(kind, chain.View.Optimizer, sums.Span)) return;
         var capacity = RecordCapacity(chain);
         var source = ArrayPool<byte>.Shared.Rent(capacity);
         var copy = ArrayPool<byte>.Shared.Rent(capacity);
@@ -165,6 +166,20 @@ public sealed partial class Store
             ArrayPool<byte>.Shared.Return(source);
             ArrayPool<byte>.Shared.Return(copy);
         }
+    }
+
+    /// <summary>
+    /// Whether the push's result is finite whatever its rows hold, so that they need not be read first: an ASSIGN writes
+    /// its (finite) values and leaves the optimizer state; a DELTA or an SGD step adds at most 1e30 to each value, under
+    /// half the spacing of floats at float's largest value (about 1e31), so no finite row can round past it. The
+    /// stateful optimizers' accumulators are always checked.
+    /// </summary>
+    private static bool CannotOverflow(PushKind kind, OptimizerSettings optimizer, ReadOnlySpan<float> values)
+    {
+        if (kind == PushKind.Assign) return true;
+        if (kind == PushKind.Gradient && optimizer.Kind != OptimizerKind.Sgd) return false;
+        var scale = kind == PushKind.Delta ? 1f : Math.Max(1f, Math.Abs(optimizer.LearningRate));
+        return values.IsEmpty || Math.Abs(TensorPrimitives.MaxMagnitude(values)) * scale <= 1e30f; // MaxMagnitude keeps the sign
     }
 
     /// <summary>

@@ -103,4 +103,21 @@ public class OptimizerAndInitTests
         t.Store.Pull("v", t.Store.Resolve("v", ["@user"], UnknownPolicy.Default).Ids, v, new RowMeta[1]);
         Assert.Equal([0.5f, -0.5f], v);
     }
+
+    [Theory]
+    [InlineData(PushKind.Delta, 1e30f, true)]    // under half a float spacing at float.MaxValue: rounds back, skips the pre-check
+    [InlineData(PushKind.Delta, -1e30f, true)]
+    [InlineData(PushKind.Delta, 3e31f, false)]   // over it: infinite, refused by the pre-check
+    [InlineData(PushKind.Gradient, -1e29f, true)] // SGD with lr 10: a step of 1e30
+    [InlineData(PushKind.Gradient, -1e31f, false)]
+    public async Task Sgd_RowAtFloatMax_SmallUpdatesStayFinite_LargeOnesRefusedWhole(PushKind kind, float value, bool applied)
+    {
+        var (t, id) = await OneRowAsync(new OptimizerSettings(OptimizerKind.Sgd, 10f));
+        await using var _ = t;
+        await t.Store.PushAsync("v", PushKind.Assign, new[] { id }, new[] { float.MaxValue, float.MaxValue }, false, false, default);
+        var push = t.Store.PushAsync("v", kind, new[] { id }, new[] { value, value }, false, false, default).AsTask();
+        if (applied) Assert.Equal(1, (await push).Applied);
+        else Assert.Equal(StoreError.InvalidArgument, (await Assert.ThrowsAsync<StoreException>(() => push)).Error);
+        Assert.All(Pull(t.Store, id), v => Assert.True(float.IsFinite(v), $"{v}"));
+    }
 }
