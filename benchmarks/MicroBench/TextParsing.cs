@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace MicroBench;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using EmbeddingStore.Client;
-using EmbeddingStore.Formats;
-using FileFormat = EmbeddingStore.Formats.VectorFormat;
+using VectorFormats;
+using FileFormat = VectorFormats.VectorFormat;
 using EmbeddingStore.Protos;
 using Core = EmbeddingStore.Core;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EmbeddingStore.Client;
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace StoreBench;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EmbeddingStore.Client;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using EmbeddingStore.Protos;
 
 namespace StoreBench;
@@ -85,7 +85,7 @@ public static class NeighbourLatency
     private static List<string> FrequentTokens(string path, int count)
     {
         using var stream = File.OpenRead(path);
-        using var reader = VectorFileReader.Open(stream, EmbeddingStore.Formats.VectorFormat.Auto, path);
+        using var reader = VectorFileReader.Open(stream, VectorFormats.VectorFormat.Auto, path);
         var tokens = new List<string>();
         var vector = new float[reader.Dim];
         while (tokens.Count < count && reader.TryReadRow(out var token, vector)) tokens.Add(token);

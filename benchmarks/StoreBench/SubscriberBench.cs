@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using EmbeddingStore.Client;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using EmbeddingStore.Protos;
-using FileFormat = EmbeddingStore.Formats.VectorFormat;
+using FileFormat = VectorFormats.VectorFormat;
 
 namespace StoreBench;
 

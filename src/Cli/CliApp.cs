@@ -45,8 +45,7 @@ public static class CliApp
         foreach (var command in SharingCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in QueryCommands.Build()) root.Subcommands.Add(command);
         foreach (var command in StoreCommands.Build()) root.Subcommands.Add(command);
-        root.Subcommands.Add(Server.ServerCommandLine.ServeCommand());
-        root.Subcommands.Add(Server.Security.KeyCommands.Build());
+        foreach (var command in ServerProgram.Build()) root.Subcommands.Add(command);
         return root;
     }
 
@@ -55,6 +54,8 @@ public static class CliApp
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // `serve` and `keys` are the server program's: every argument after them is its own, --help included.
+        if (ServerProgram.ServerArguments(args) is { } serverArgs) return await ServerProgram.RunAsync(serverArgs);
         var parsed = Build().Parse(args, Parsing);
         var code = await parsed.InvokeAsync();
         // System.CommandLine reports parse errors with 1; scripts need to tell usage errors from failed operations.

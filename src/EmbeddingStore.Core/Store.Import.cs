@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using EmbeddingStore.Core.Storage;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using EmbeddingStore.Core;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 

@@ -1,5 +1,5 @@
 using Core = EmbeddingStore.Core;
-using Formats = EmbeddingStore.Formats;
+using Formats = VectorFormats;
 using Protos = EmbeddingStore.Protos;
 
 namespace EmbeddingStore.Server;

@@ -17,14 +17,6 @@ public static class ServerCommandLine
         return root;
     }
 
-    /// <summary>The same options and action on another command, e.g. <c>embstore serve</c>.</summary>
-    public static Command ServeCommand()
-    {
-        var serve = new Command("serve", "Run the store in this process until Ctrl+C (same options as the EmbeddingStore server)");
-        Configure(serve);
-        return serve;
-    }
-
     /// <summary>The options a command line asks for, the configuration file included, without starting anything.</summary>
     /// <exception cref="ArgumentException">The command line does not parse.</exception>
     public static ServerOptions ParseOptions(string[] args)

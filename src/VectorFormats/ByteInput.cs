@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// A forward-only window over a stream with one fixed byte buffer, so readers can parse rows in place

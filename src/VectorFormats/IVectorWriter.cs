@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// Writes word2vec files (binary or text) that gensim's load_word2vec_format and this project's readers

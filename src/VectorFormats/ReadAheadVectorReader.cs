@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// Parses the rows of another reader on a thread of its own, a few chunks of rows ahead of the caller, so that

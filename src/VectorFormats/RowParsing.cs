@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>Parsing rules shared by the binary and text readers, and the wording of their errors.</summary>
 internal static class RowParsing

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// Parses the plain decimals that fill embedding text files ("-0.41242") several times faster than

@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// Reads "token v1 ... vDim" lines: word2vec text / fastText .vec (after the header) and GloVe text.

@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// Opens streaming readers for word2vec binary, word2vec text / fastText .vec and GloVe text files.

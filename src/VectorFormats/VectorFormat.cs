@@ -1,4 +1,4 @@
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 public enum VectorFormat
 {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>
 /// Reads word2vec binary rows: token bytes up to a space, then Dim little-endian float32.

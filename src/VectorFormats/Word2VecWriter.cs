@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace EmbeddingStore.Formats;
+namespace VectorFormats;
 
 /// <summary>Encodes rows into one reusable byte buffer and hands the stream large writes.</summary>
 internal sealed class Word2VecWriter : IVectorWriter

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using EmbeddingStore.Client;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using EmbeddingStore.Protos;
-using FileFormat = EmbeddingStore.Formats.VectorFormat;
+using FileFormat = VectorFormats.VectorFormat;
 using Core = EmbeddingStore.Core;
 
 namespace StoreBench.Peers;

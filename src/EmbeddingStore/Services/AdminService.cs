@@ -92,7 +92,7 @@ public sealed partial class AdminService(StoreHost host, ServerOptions options, 
     }
 
     /// <summary>Runs an import, forwarding throttled progress and then the final message with the table.</summary>
-    private async Task ImportWithProgressAsync(IEmbeddingStore store, string table, Stream source, Formats.VectorFormat format,
+    private async Task ImportWithProgressAsync(IEmbeddingStore store, string table, Stream source, VectorFormats.VectorFormat format,
         string sourceName, long totalBytes, Func<ImportProgress, Task> send, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Trainer.Model;
+using Trainer.Core.Model;
 
 namespace Trainer.Commands;
 

@@ -3,7 +3,7 @@ using EmbeddingStore.Client;
 using EmbeddingStore.Protos;
 using Grpc.Core;
 using Trainer.Data;
-using Trainer.Model;
+using Trainer.Core.Model;
 using Trainer.Training;
 
 namespace Trainer.Commands;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using EmbeddingStore.Client;
 using Grpc.Core;
 using Trainer.Data;
-using Trainer.Model;
+using Trainer.Core.Model;
 using Trainer.Training;
 
 namespace Trainer.Commands;

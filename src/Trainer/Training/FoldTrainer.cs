@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Trainer.Data;
-using Trainer.Model;
+using Trainer.Core.Model;
 
 namespace Trainer.Training;
 

@@ -1,4 +1,4 @@
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace Trainer.Training;
 

@@ -1,5 +1,5 @@
 using Trainer.Data;
-using Trainer.Model;
+using Trainer.Core.Model;
 
 namespace Trainer.Training;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using static EmbeddingStore.Tests.Core.DurabilityTests;
 using EmbeddingStore.Core;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmbeddingStore.Tests.Core;

@@ -1,6 +1,6 @@
 using System.Text;
 using EmbeddingStore.Core;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using EmbeddingStore.Tests.Formats;
 
 namespace EmbeddingStore.Tests.Core;

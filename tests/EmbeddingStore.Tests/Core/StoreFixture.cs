@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EmbeddingStore.Core;
-using EmbeddingStore.Formats;
+using VectorFormats;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmbeddingStore.Tests.Core;

@@ -1,4 +1,4 @@
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace EmbeddingStore.Tests.Formats;
 
@@ -75,11 +75,11 @@ public class BinaryReaderErrorTests
     public void NonFiniteValue_InA300dRow_FoundWhereverItIs(int index)
     {
         var values = Enumerable.Range(0, 300).Select(i => i / 300f).ToArray();
-        Assert.Null(EmbeddingStore.Formats.RowParsing.CheckFinite(values));
+        Assert.Null(VectorFormats.RowParsing.CheckFinite(values));
         values[index] = float.NaN;
-        Assert.Equal($"value {index + 1} is NaN", EmbeddingStore.Formats.RowParsing.CheckFinite(values));
+        Assert.Equal($"value {index + 1} is NaN", VectorFormats.RowParsing.CheckFinite(values));
         values[index] = float.NegativeInfinity;
-        Assert.Equal($"value {index + 1} is infinite", EmbeddingStore.Formats.RowParsing.CheckFinite(values));
+        Assert.Equal($"value {index + 1} is infinite", VectorFormats.RowParsing.CheckFinite(values));
     }
 
     [Fact]

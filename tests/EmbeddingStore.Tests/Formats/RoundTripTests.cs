@@ -1,5 +1,5 @@
 using System.Globalization;
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace EmbeddingStore.Tests.Formats;
 

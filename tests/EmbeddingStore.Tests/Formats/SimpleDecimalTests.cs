@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace EmbeddingStore.Tests.Formats;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using EmbeddingStore.Formats;
+using VectorFormats;
 
 namespace EmbeddingStore.Tests.Formats;
 

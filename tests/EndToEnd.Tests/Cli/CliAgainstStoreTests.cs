@@ -101,7 +101,19 @@ public class CliAgainstStoreTests
             var create = await CliRunner.EmbstoreAsync(server.Address, "table", "create", "t", "--dim", "4");
             Assert.True(create.ExitCode == 0, create.StdOut + create.StdErr);
             Assert.Contains("t", (await CliRunner.EmbstoreAsync(server.Address, "tables")).StdOut);
+            // SIGTERM to embstore alone reaches the server it started, which checkpoints and exits; embstore returns its code.
+            await server.StopAsync();
+            Assert.True(server.ExitCode == 0, string.Join('\n', server.Output.TakeLast(20)));
         }
         finally { server.DeleteData(); }
+    }
+
+    [Fact]
+    public async Task Serve_WithAMissingServerProgram_SaysSo()
+    {
+        var result = await CliRunner.RunAsync("Cli", "embstore", ["serve", "--port", "1"],
+            environment: new Dictionary<string, string> { ["EMBSTORE_SERVER"] = "/nonexistent/EmbeddingStore.dll" });
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("$EMBSTORE_SERVER names /nonexistent/EmbeddingStore.dll", result.StdErr);
     }
 }

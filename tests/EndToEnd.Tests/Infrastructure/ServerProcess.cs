@@ -39,7 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
         string? importDir = null) =>
         StartProgramAsync([RepoPaths.Program("EmbeddingStore", "EmbeddingStore")], dataDir, importDir, null, [], environment);
 
-    /// <summary>The same server started as <c>embstore serve</c>.</summary>
+    /// <summary>The same server started as <c>embstore serve</c>, which runs it as its child process.</summary>
     public static Task<ServerProcess> StartWithCliAsync() => StartProgramAsync([RepoPaths.Program("Cli", "embstore"), "serve"], null, null, null, []);
 
     private static async Task<ServerProcess> StartProgramAsync(string[] program, string? dataDir, string? importDir, int? port, string[] extraArgs,

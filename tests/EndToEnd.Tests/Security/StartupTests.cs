@@ -55,10 +55,12 @@ public class StartupTests
         Assert.Contains($"{keys}, line 2", result.StdErr);
     }
 
-    [Fact]
-    public async Task KeysNew_PrintsAKeyAndAnEntryHoldingOnlyItsHash()
+    [Theory]
+    [InlineData("EmbeddingStore", "EmbeddingStore")] // the server program's own command
+    [InlineData("Cli", "embstore")] // the same, run by embstore as a child process
+    public async Task KeysNew_PrintsAKeyAndAnEntryHoldingOnlyItsHash(string project, string assembly)
     {
-        var result = await CliRunner.RunAsync("Cli", "embstore", ["keys", "new", "--name", "serving", "--scope", "read", "--view", "mr-*"]);
+        var result = await CliRunner.RunAsync(project, assembly, ["keys", "new", "--name", "serving", "--scope", "read", "--view", "mr-*"]);
         Assert.Equal(0, result.ExitCode);
         var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var key = lines[0].Split(' ')[^1];

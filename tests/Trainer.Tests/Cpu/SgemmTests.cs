@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using Trainer.Cpu;
+using Trainer.Core.Cpu;
 using static Trainer.Tests.Kernels.TestData;
 
 namespace Trainer.Tests.Cpu;

@@ -1,5 +1,5 @@
-using Trainer.Cpu;
-using Trainer.Model;
+using Trainer.Core.Cpu;
+using Trainer.Core.Model;
 using Trainer.Tests.Kernels;
 using static Trainer.Tests.Kernels.TestData;
 

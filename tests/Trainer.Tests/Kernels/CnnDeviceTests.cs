@@ -1,4 +1,4 @@
-using Trainer.Model;
+using Trainer.Core.Model;
 
 namespace Trainer.Tests.Kernels;
 
@@ -34,7 +34,7 @@ public sealed class CnnDeviceTests
     {
         using var device = CnnDevice.Create("ilgpu-cpu");
         using var model = device.CreateModel(new KimCnnConfig { Dim = 4, Positions = 5, Classes = 2 });
-        Assert.Equal(Trainer.Kernels.ComputeBackend.Cpu, device.Accelerator?.Backend);
+        Assert.Equal(Trainer.Core.Kernels.ComputeBackend.Cpu, device.Accelerator?.Backend);
         Assert.IsType<KimCnn>(model);
     }
 
@@ -42,13 +42,13 @@ public sealed class CnnDeviceTests
     public void Create_AutoWithoutGpu_FallsBackToSimd()
     {
         using var device = CnnDevice.Create("auto");
-        if (Trainer.Kernels.ComputeDevice.IsCudaAvailable())
+        if (Trainer.Core.Kernels.ComputeDevice.IsCudaAvailable())
         {
-            Assert.Equal(Trainer.Kernels.ComputeBackend.Cuda, device.Accelerator?.Backend);
+            Assert.Equal(Trainer.Core.Kernels.ComputeBackend.Cuda, device.Accelerator?.Backend);
             return;
         }
         // An OpenCL device ILGPU can use would be taken; this machine's PoCL is refused, so the CPU path is chosen.
-        Assert.True(device.Accelerator is null || device.Accelerator.Backend == Trainer.Kernels.ComputeBackend.OpenCL);
+        Assert.True(device.Accelerator is null || device.Accelerator.Backend == Trainer.Core.Kernels.ComputeBackend.OpenCL);
         if (device.Accelerator is null) Assert.IsType<SimdCnn>(device.CreateModel(new KimCnnConfig { Dim = 4, Positions = 5, Classes = 2 }));
     }
 }

@@ -1,4 +1,4 @@
-using Trainer.Kernels;
+using Trainer.Core.Kernels;
 
 namespace Trainer.Tests.Kernels;
 

@@ -1,6 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
-using Trainer.Kernels;
+using Trainer.Core.Kernels;
 
 namespace Trainer.Tests.Kernels;
 

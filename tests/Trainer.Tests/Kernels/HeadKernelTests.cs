@@ -1,4 +1,4 @@
-using Trainer.Kernels;
+using Trainer.Core.Kernels;
 using static Trainer.Tests.Kernels.TestData;
 
 namespace Trainer.Tests.Kernels;

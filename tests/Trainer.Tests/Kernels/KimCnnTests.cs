@@ -1,5 +1,5 @@
-using Trainer.Kernels;
-using Trainer.Model;
+using Trainer.Core.Kernels;
+using Trainer.Core.Model;
 using static Trainer.Tests.Kernels.TestData;
 
 namespace Trainer.Tests.Kernels;

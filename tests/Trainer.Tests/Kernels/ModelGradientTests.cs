@@ -1,4 +1,4 @@
-using Trainer.Model;
+using Trainer.Core.Model;
 using static Trainer.Tests.Kernels.TestData;
 
 namespace Trainer.Tests.Kernels;

@@ -1,5 +1,5 @@
 using Trainer.Data;
-using Trainer.Model;
+using Trainer.Core.Model;
 using Trainer.Tests.Kernels;
 using Trainer.Training;
 
