@@ -70,7 +70,8 @@ public sealed class DeviceIoThreadsTests : IDisposable
     {
         // The write-ahead log's flush once waited behind a whole checkpoint's page writes in one arrival-order queue, and
         // default pushes acknowledged 0.5-1.1 s before a kill were lost (docs/crash-safety.md).
-        using var gate = new ManualResetEventSlim(false);
+        // Not disposed: the queued requests run after the test and wait on it (a disposed gate killed the test host).
+        var gate = new ManualResetEventSlim(false);
         var started = 0;
         var urgentRan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
