@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EmbeddingStore.Core.Storage;
 
 namespace EmbeddingStore.Core;
@@ -8,8 +7,6 @@ public sealed partial class Store
 {
     /// <summary>Rows are evicted between evict_unused_after_ms and that plus this interval after their last use.</summary>
     private static readonly TimeSpan EvictionSweepInterval = TimeSpan.FromMilliseconds(100);
-
-    private readonly ConcurrentDictionary<int, OverlayHygiene> _hygiene = new();
 
     private OverlayHygiene HygieneOf(ViewChain chain) =>
         _hygiene.GetOrAdd(chain.View.Space, _ => new OverlayHygiene(() => new RowUseTracker(RecordsOwnedBy(chain), Environment.TickCount64)));

@@ -201,13 +201,6 @@ public sealed partial class Store
         WriteAheadLog.EntryBytes(Keys.RowKeyLength, RowRecord.Length(chain.Dim, chain.Slots, tokenBytes: 16));
 
     /// <summary>
-    /// At most one push per core applies rows at a time. Each row's update holds a FASTER record lock; with
-    /// more pushing threads than cores, a thread spinning on a lock whose holder was descheduled burns the
-    /// holder's time slice (16 in-process pushers on 2 cores fell to 2 % of one pusher's rate).
-    /// </summary>
-    private readonly SemaphoreSlim _pushGate = new(Environment.ProcessorCount, Environment.ProcessorCount);
-
-    /// <summary>
     /// Validates a push and sums repeated rows; refuses frozen rows unless asked to report them. Without
     /// repeated or refused rows the values are used as they are, without a copy.
     /// </summary>

@@ -8,9 +8,6 @@ public sealed partial class Store
     public const int MaxNeighbours = 1000;
     private const int DefaultNeighbours = 10;
 
-    /// <summary>The tables' shared unit vectors and each queried view's own rows, under one byte budget.</summary>
-    private NeighbourCaches? _neighbourCaches;
-
     private NeighbourCaches Caches =>
         LazyInitializer.EnsureInitialized(ref _neighbourCaches, () => new NeighbourCaches(_options.NeighbourCacheBytes));
 

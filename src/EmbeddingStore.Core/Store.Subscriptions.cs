@@ -15,13 +15,8 @@ public sealed partial class Store
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
 
-    private readonly ChangeFeed _feed;
-    private readonly ViewGates _gates = new();
-
     /// <summary>Gates held, one per view written to (tests).</summary>
     internal int ViewGatesForTests => _gates.Count;
-    /// <summary>As long as the change feed: a subscriber the feed still holds a position for hears of every eviction since.</summary>
-    private readonly EvictionLog _evictions;
 
     /// <summary>Rows per message: about 4 MiB of vectors.</summary>
     private static int RowsPerMessage(int dim) => Math.Clamp((4 << 20) / (4 * dim), 64, 8192);

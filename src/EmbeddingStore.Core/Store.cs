@@ -27,6 +27,41 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private readonly List<Task> _loops = [];
     private Catalog _catalog;
     private long _version;
+    private int _disposed;
+
+    // Versions (NextVersion).
+    /// <summary>The highest version handed out may reach; never reached in memory (nothing survives a restart there).</summary>
+    private long _versionLease;
+    private readonly Lock _leaseLock = new();
+    private int _leaseRenewing;
+
+    /// <summary>Retired spaces that a snapshot is still filling: not garbage yet (guarded by the catalog lock).</summary>
+    private readonly HashSet<int> _spacesBeingFilled = [];
+
+    /// <summary>The request ids of recent pushes with their answers (Store.Push.cs).</summary>
+    private readonly RecentPushes _recentPushes = new();
+
+    /// <summary>
+    /// At most one push per core applies rows at a time. Each row's update holds a FASTER record lock; with
+    /// more pushing threads than cores, a thread spinning on a lock whose holder was descheduled burns the
+    /// holder's time slice (16 in-process pushers on 2 cores fell to 2 % of one pusher's rate).
+    /// </summary>
+    private readonly SemaphoreSlim _pushGate = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
+    // Sharing (Store.Subscriptions.cs, Store.Snapshots.cs).
+    private readonly ChangeFeed _feed;
+    private readonly ViewGates _gates = new();
+    /// <summary>As long as the change feed: a subscriber the feed still holds a position for hears of every eviction since.</summary>
+    private readonly EvictionLog _evictions;
+
+    /// <summary>The tables' shared unit vectors and each queried view's own rows, under one byte budget (Store.Similarity.cs).</summary>
+    private NeighbourCaches? _neighbourCaches;
+
+    /// <summary>Each view's in-memory hygiene state: min_count sightings, last uses (Store.Hygiene.cs).</summary>
+    private readonly ConcurrentDictionary<int, OverlayHygiene> _hygiene = new();
+
+    /// <summary>The write refusal last logged (Store.DiskSpace.cs).</summary>
+    private string? _loggedWriteRefusal;
 
     private Store(IRecordStore records, WriteAheadLog wal, DiskSpace disk, Catalog catalog, long version, StoreOptions options, ILogger logger)
     {
@@ -252,9 +287,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         StoreMetrics.CompactionDuration.Record(started.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Retired spaces that a snapshot is still filling: not garbage yet (guarded by the catalog lock).</summary>
-    private readonly HashSet<int> _spacesBeingFilled = [];
-
     /// <summary>Tests hold a checkpoint here (after it has the checkpoint gate) to see what the store does meanwhile.</summary>
     internal Func<Task>? CheckpointStartingForTests { get; set; }
 
@@ -279,11 +311,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     /// <summary>How far a lease reaches past the version that asked for it.</summary>
     internal const long VersionLeaseStep = 1L << 20;
-
-    /// <summary>The highest version handed out may reach; never reached in memory (nothing survives a restart there).</summary>
-    private long _versionLease;
-    private readonly Lock _leaseLock = new();
-    private int _leaseRenewing;
 
     /// <summary>
     /// Halfway through a lease, extends it in the background; a version past it (a burst faster than a log commit)
@@ -316,8 +343,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         }
     }
 
-    private readonly RecentPushes _recentPushes = new();
-
     /// <summary>Writes a slot of the recent pushes' request ids, with a version of its own, through the write-ahead log.</summary>
     internal void WriteRecentPush(byte[] key, byte[] value)
     {
@@ -348,8 +373,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     }
 
     public int DimOf(string view) => Chain(view).Dim;
-
-    private int _disposed;
 
     public async ValueTask DisposeAsync()
     {
