@@ -29,7 +29,7 @@ public sealed partial class Store
         var view = chain.View;
         var candidates = new List<long>();
         for (long local = 0; local < Interlocked.Read(ref view.NextLocal); local++) candidates.Add(Keys.MakeRowId(view.Space, local));
-        if (chain.MayHoldCopies[0]) candidates.AddRange(ExportedIds(ParentChain(chain)));
+        if (chain.MayHoldCopies[0]) candidates.AddRange(ExportedIds(ViewRecords.ParentChain(chain)));
         var held = new List<long>();
         Span<byte> key = stackalloc byte[Keys.RowKeyLength];
         Span<byte> header = stackalloc byte[RowRecord.HeaderLength];
@@ -77,7 +77,7 @@ public sealed partial class Store
     {
         var view = chain.View;
         using var write = new RowWrite(_feed, _gates, view.Space, 1);
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
         Keys.WriteRowKey(rowKey, view.Space, id);
         if (_records.Read(rowKey, scratch) < 0) return false;

@@ -187,7 +187,7 @@ public sealed partial class Store
         if (ids.Count == 0) throw new StoreException(StoreError.FailedPrecondition, $"view '{chain.View.Name}' reads no rows: there is nothing to export");
         var dim = chain.Dim;
         var vector = new float[dim];
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var lastReport = Stopwatch.StartNew();
         var writer = VectorFileWriter.Create(destination, binary, ids.Count, dim, leaveOpen: true);
         try
@@ -195,7 +195,7 @@ public sealed partial class Store
             for (var i = 0; i < ids.Count; i++)
             {
                 if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-                if (ReadRecord(chain, ids[i], scratch) is NotReadable or PadPosition)
+                if (_viewRecords.Read(chain, ids[i], scratch) is ViewRecords.NotReadable or ViewRecords.PadPosition)
                     throw new StoreException(StoreError.Aborted,
                         $"view '{chain.View.Name}' changed during the export (row {ids[i]} is gone: the view or its row was deleted); export again");
                 var token = RowRecord.Token(scratch);
@@ -226,7 +226,7 @@ public sealed partial class Store
     {
         var ids = new List<long>();
         for (long i = 0; i < chain.Table.Rows; i++) ids.Add(Keys.MakeRowId(chain.Table.Space, i));
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         Span<byte> key = stackalloc byte[Keys.RowKeyLength];
         List<ViewEntry> views;
         lock (_catalogLock)

@@ -48,7 +48,7 @@ public sealed partial class Store
     /// <summary>The rows' current values through the view, in request order (zeros for a row that is gone).</summary>
     private void ReadCurrentRows(ViewChain chain, ReadOnlySpan<long> ids, Span<float> rows)
     {
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         try
         {
             for (var i = 0; i < ids.Length; i++) ReadCurrentRow(chain, ids[i], rows.Slice(i * chain.Dim, chain.Dim), scratch);
@@ -59,7 +59,7 @@ public sealed partial class Store
     /// <summary>A row's current value through the view into <paramref name="destination"/>; zeros when it is gone (or the padding row).</summary>
     private void ReadCurrentRow(ViewChain chain, long id, Span<float> destination, byte[] scratch)
     {
-        if (ReadRecord(chain, id, scratch) is var position && position >= 0 && position != PadPosition)
+        if (_viewRecords.Read(chain, id, scratch) is var position && position >= 0 && position != ViewRecords.PadPosition)
             RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
         else destination.Clear();
     }
@@ -86,7 +86,7 @@ public sealed partial class Store
         var written = rowsAfter.IsEmpty ? null : inRequestOrder ? null : ArrayPool<float>.Shared.Rent(distinct.Count * dim);
         var writtenRows = rowsAfter.IsEmpty ? default : inRequestOrder ? rowsAfter : written.AsMemory(0, distinct.Count * dim);
         var wasWritten = rowsAfter.IsEmpty ? null : new bool[distinct.Count];
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         await _wal.WaitForRoomAsync((long)distinct.Count * WalEntryBytes(chain), cancellationToken);
         await _pushGate.WaitAsync(cancellationToken);
         try
@@ -142,18 +142,15 @@ public sealed partial class Store
     /// </summary>
     private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater)
     {
-        var capacity = RecordCapacity(chain);
+        var capacity = ViewRecords.RecordCapacity(chain);
         var source = ArrayPool<byte>.Shared.Rent(capacity);
         var copy = ArrayPool<byte>.Shared.Rent(capacity);
         try
         {
             for (var r = 0; r < distinct.Count; r++)
             {
-                var position = ReadRecord(chain, distinct[r], source);
-                if (position is NotReadable or PadPosition) continue; // the write reports it
                 // The view's own record is updated as it is; an inherited one is first copied with fresh optimizer state.
-                if (position == 0) source.AsSpan(0, RowRecord.UsedLength(source)).CopyTo(copy);
-                else RowRecord.WriteCopy(copy, source, chain.Slots);
+                if (!_viewRecords.ReadForUpdate(chain, distinct[r], source, copy)) continue; // the write reports it
                 updater.Values = sums.Slice(r * chain.Dim, chain.Dim);
                 if (updater.WouldLeaveNonFinite(copy) is { } problem)
                     throw new StoreException(StoreError.InvalidArgument,
@@ -178,7 +175,7 @@ public sealed partial class Store
         var slots = inRequestOrder ? null : new Dictionary<long, int>(distinct.Count);
         if (slots is not null)
             for (var r = 0; r < distinct.Count; r++) slots[distinct[r]] = r;
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         try
         {
             for (var i = 0; i < ids.Length; i++)
@@ -228,7 +225,7 @@ public sealed partial class Store
             if (index.ContainsKey(id)) continue;
             var reason = id == PadRowId ? "the padding row is never trainable"
                 : chain.PositionOfOwner(id) < 0 ? null
-                : IsTrainable(chain, id) ? "" : $"view '{chain.View.Name}' ({chain.View.Mode}) may not train this row";
+                : ViewRecords.IsTrainable(chain, id) ? "" : $"view '{chain.View.Name}' ({chain.View.Mode}) may not train this row";
             if (reason is null) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
             if (reason.Length > 0)
             {
@@ -271,7 +268,7 @@ public sealed partial class Store
             var copy = ArrayPool<byte>.Shared.Rent(scratch.Length);
             try
             {
-                if (ReadRecord(ParentChain(chain), id, source) == NotReadable) return false;
+                if (_viewRecords.Read(ViewRecords.ParentChain(chain), id, source) == ViewRecords.NotReadable) return false;
                 var length = RowRecord.WriteCopy(copy, source, chain.Slots);
                 outcome = _records.Update(key, copy.AsSpan(0, length), updater, scratch, _wal);
                 if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
@@ -287,16 +284,4 @@ public sealed partial class Store
         NoteChanged(space, id);
         return true;
     }
-
-    /// <summary>The chain without its first view: what the view inherits.</summary>
-    private static ViewChain ParentChain(ViewChain chain) => new()
-    {
-        View = chain.View,
-        Table = chain.Table,
-        Spaces = chain.Spaces[1..],
-        MayHoldCopies = chain.MayHoldCopies[1..],
-        // Conservative: the full chain's first view may be a fine-tune view that made these false.
-        ReadsNeverChange = chain.ReadsNeverChange[1..],
-        Slots = chain.Slots,
-    };
 }

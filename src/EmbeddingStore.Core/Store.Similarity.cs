@@ -35,7 +35,7 @@ public sealed partial class Store
         if (query.Token is { } token)
         {
             ValidateToken(token);
-            exclude = FindToken(chain, token);
+            exclude = _viewRecords.FindToken(chain, token);
             if (exclude < 0 || token == chain.View.PadToken)
                 throw new StoreException(StoreError.NotFound, $"token '{token}' is unknown in view '{view}'");
             ReadVector(chain, exclude, vector);
@@ -72,13 +72,13 @@ public sealed partial class Store
 
     private RowReader Reader(ViewChain chain)
     {
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var table = chain.Spaces.Length - 1;
         return (long id, Span<float> destination, out bool fromTable) =>
         {
-            var position = ReadRecord(chain, id, scratch);
+            var position = _viewRecords.Read(chain, id, scratch);
             fromTable = position == table;
-            if (position is NotReadable or PadPosition) return null;
+            if (position is ViewRecords.NotReadable or ViewRecords.PadPosition) return null;
             Storage.RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
             return Storage.RowRecord.Token(scratch);
         };

@@ -17,6 +17,8 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     private readonly IRecordStore _records;
     private readonly WriteAheadLog _wal;
+    /// <summary>What a view reads: token lookups, the record a view sees for a row, copy-on-write, trainability.</summary>
+    private readonly ViewRecords _viewRecords;
     private readonly DiskSpace _disk;
     private readonly StoreOptions _options;
     private readonly ILogger _logger;
@@ -67,6 +69,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     {
         _records = records;
         _wal = wal;
+        _viewRecords = new ViewRecords(records);
         _disk = disk;
         _catalog = catalog;
         _version = version;
