@@ -69,34 +69,10 @@ public sealed partial class Store
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Removes the view's record of a row (and, for an own row, its token, which becomes unknown again; a copy's
-    /// row reads its parent's vector again). Deletes are logged, so evicted rows stay gone after a restart.
-    /// </summary>
+    /// <summary>Removes the view's record of a row (<see cref="RowWrites.RowWrite.Evict"/>).</summary>
     private bool EvictRecord(ViewChain chain, long id)
     {
-        var view = chain.View;
-        using var write = new RowWrite(_feed, _gates, view.Space, 1);
-        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
-        Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
-        Keys.WriteRowKey(rowKey, view.Space, id);
-        if (_records.Read(rowKey, scratch) < 0) return false;
-        var own = Keys.OwnerOf(id) == view.Space;
-        if (own)
-        {
-            var token = RowRecord.Token(scratch);
-            var tokenKey = new byte[Keys.TokenKeyLength(token)];
-            Keys.WriteTokenKey(tokenKey, view.Space, token);
-            _records.Delete(tokenKey, NextVersion, _wal);
-        }
-        var evictedToken = RowRecord.Token(scratch);
-        CrashPoints.Reach(CrashPoint.RowEvicting);
-        var version = _records.Delete(rowKey, NextVersion, _wal);
-        _evictions.Add(id, evictedToken, version);
-        write.Changed(id, version);
-        Interlocked.Decrement(ref own ? ref view.OwnRows : ref view.CopiedRows);
-        Interlocked.Increment(ref view.EvictedRows);
-        NoteChanged(view.Space, id);
-        return true;
+        using var write = _rowWrites.Begin(chain, 1);
+        return write.Evict(id, new byte[ViewRecords.RecordCapacity(chain)]);
     }
 }

@@ -119,16 +119,15 @@ public sealed partial class Store
             var id = Keys.MakeRowId(entry.Space, rows);
             var keyLength = Keys.WriteTokenKey(tokenKey, entry.Space, token);
             TokenRecord.Write(tokenValue, 0, id);
+            var length = RowRecord.Length(dim, 0, tokenBytes);
+            RowRecord.Write(record.AsSpan(0, length), 0, RowOrigin.Base, token, vector, 0);
+            Keys.WriteRowKey(rowKey, entry.Space, id);
             // The first occurrence of a token wins, as in gensim; later ones are counted and skipped.
-            if (_records.Update(tokenKey.AsSpan(0, keyLength), tokenValue, null, winner) != UpdateOutcome.Created)
+            if (!_rowWrites.ImportRow(tokenKey.AsSpan(0, keyLength), tokenValue, rowKey, record.AsSpan(0, length), winner))
             {
                 duplicates++;
                 continue;
             }
-            var length = RowRecord.Length(dim, 0, tokenBytes);
-            RowRecord.Write(record.AsSpan(0, length), 0, RowOrigin.Base, token, vector, 0);
-            Keys.WriteRowKey(rowKey, entry.Space, id);
-            _records.Upsert(rowKey, record.AsSpan(0, length));
             bytes += length + keyLength + TokenRecord.Length + Keys.RowKeyLength + 32;
             // Per row in float (vectorized; a row is at most MaxDim values), across rows in double; a row whose float
             // sums overflow (finite values near float's limits) is summed again in double.

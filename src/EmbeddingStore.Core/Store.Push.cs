@@ -92,16 +92,15 @@ public sealed partial class Store
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var write = new RowWrite(_feed, _gates, chain.View.Space, distinct.Count);
+            using var write = _rowWrites.Begin(chain, distinct.Count);
             for (var r = 0; r < distinct.Count; r++)
             {
                 updater.Values = sums.Slice(r * dim, dim);
-                if (!ApplyToRow(chain, distinct[r], updater, scratch)) rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
+                if (!write.Update(distinct[r], updater, scratch)) rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
                 else if (updater.Refused) rejected.Add(new RejectedRow(distinct[r], "its result would not be finite (a concurrent push changed the row)"));
                 else
                 {
                     if (applied++ == 0) CrashPoints.Reach(CrashPoint.PushApplying);
-                    write.Changed(distinct[r], RowRecord.Version(scratch));
                     if (wasWritten is not null)
                     {
                         RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(writtenRows.Span.Slice(r * dim, dim));
@@ -252,36 +251,5 @@ public sealed partial class Store
             else for (var d = 0; d < dim; d++) target[d] += source[d];
         }
         return (distinct, sums, rejected);
-    }
-
-    /// <summary>Updates the view's own record of a row, copying the inherited one first when there is none yet.</summary>
-    private bool ApplyToRow(ViewChain chain, long id, RowUpdater updater, byte[] scratch)
-    {
-        var space = chain.View.Space;
-        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
-        Keys.WriteRowKey(key, space, id);
-        var outcome = _records.Update(key, default, updater, scratch, _wal);
-        if (outcome == UpdateOutcome.NotFound && Keys.OwnerOf(id) != space)
-        {
-            // First write to an inherited row: the copy is built in pooled buffers, without decoding the token.
-            var source = ArrayPool<byte>.Shared.Rent(scratch.Length);
-            var copy = ArrayPool<byte>.Shared.Rent(scratch.Length);
-            try
-            {
-                if (_viewRecords.Read(ViewRecords.ParentChain(chain), id, source) == ViewRecords.NotReadable) return false;
-                var length = RowRecord.WriteCopy(copy, source, chain.Slots);
-                outcome = _records.Update(key, copy.AsSpan(0, length), updater, scratch, _wal);
-                if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(source);
-                ArrayPool<byte>.Shared.Return(copy);
-            }
-        }
-        if (outcome == UpdateOutcome.NotFound) return false;
-        NoteUse(chain, id);
-        NoteChanged(space, id);
-        return true;
     }
 }

@@ -89,7 +89,8 @@ public sealed partial class Store
     /// The token's row, creating it in the view when no space of the chain has it. The token record and its row are
     /// written as one (<see cref="IRecordStore.CreateTogether"/>): one log entry, logged under both keys' locks, so a
     /// push to the new row (which takes the row's lock) logs its entry after the creation's. Of two concurrent creations
-    /// of one token the second writes nothing and gets the first's row (its id is spent, never reused).
+    /// of one token the second writes nothing and gets the first's row (its id is spent, never reused). The write and all
+    /// its side effects: <see cref="RowWrites.RowWrite.Create"/>.
     /// </summary>
     private long EnsureToken(ViewChain chain, string token, out bool created)
     {
@@ -101,27 +102,10 @@ public sealed partial class Store
         if (view.SnapshotOf is not null)
             throw new StoreException(StoreError.FailedPrecondition, $"view '{view.Name}' is a snapshot of '{view.SnapshotOf}': it cannot create a row for '{token}'");
         _disk.EnsureRoomForWrite();
-        using var write = new RowWrite(_feed, _gates, view.Space, 1);
-        var id = Keys.MakeRowId(view.Space, Interlocked.Increment(ref view.NextLocal) - 1);
+        using var write = _rowWrites.Begin(chain, 1);
         var vector = new float[chain.Dim];
         InitialVector(chain, token, vector);
-        var row = RowRecord.Create(0, RowOrigin.View, token, vector, chain.Slots);
-        Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
-        Keys.WriteRowKey(rowKey, view.Space, id);
-        var tokenKey = new byte[Keys.TokenKeyLength(token)];
-        Keys.WriteTokenKey(tokenKey, view.Space, token);
-        Span<byte> claim = stackalloc byte[TokenRecord.Length];
-        TokenRecord.Write(claim, 0, id);
-        Span<byte> winner = stackalloc byte[TokenRecord.Length];
-        CrashPoints.Reach(CrashPoint.RowCreating);
-        if (!_records.CreateTogether(tokenKey, claim, rowKey, row, NextVersion, _wal, winner)) return TokenRecord.RowId(winner);
-        CrashPoints.Reach(CrashPoint.RowCreated);
-        Interlocked.Increment(ref view.OwnRows);
-        write.Changed(id, RowRecord.Version(row));
-        NoteUse(chain, id);
-        NoteChanged(view.Space, id);
-        created = true;
-        return id;
+        return write.Create(token, RowRecord.Create(0, RowOrigin.View, token, vector, chain.Slots), out created);
     }
 
     private void InitialVector(ViewChain chain, string token, Span<float> vector)

@@ -8,8 +8,7 @@ public sealed partial class Store
     public const int MaxNeighbours = 1000;
     private const int DefaultNeighbours = 10;
 
-    private NeighbourCaches Caches =>
-        LazyInitializer.EnsureInitialized(ref _neighbourCaches, () => new NeighbourCaches(_options.NeighbourCacheBytes));
+    private NeighbourCaches Caches => _neighbourCaches;
 
     /// <summary>Bytes the neighbour caches hold (tests).</summary>
     internal long NeighbourCacheBytes => Caches.Bytes;
@@ -99,13 +98,6 @@ public sealed partial class Store
             Storage.RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
             return Storage.RowRecord.Token(scratch);
         };
-    }
-
-    /// <summary>Tells the neighbour caches of the views that read <paramref name="space"/> that a row there was written or removed.</summary>
-    private void NoteChanged(int space, long id)
-    {
-        foreach (var rows in Caches.Views)
-            if (Array.IndexOf(rows.Watched, space) >= 0) rows.MarkDirty(id);
     }
 
     /// <summary>Forgets the caches of deleted tables and views.</summary>

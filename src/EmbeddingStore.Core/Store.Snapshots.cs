@@ -113,9 +113,9 @@ public sealed partial class Store
         return (version, own, copies);
     }
 
-    /// <summary>Each snapshot key is written once, so its after-image keeps the source row's version.</summary>
-    private void WriteSnapshotRecord(byte[] key, byte[] value)
-    {
-        _records.Upsert(key, value, _wal);
-    }
+    /// <summary>
+    /// Each snapshot key is written once, so its after-image keeps the source row's version. Not a view's row yet (the
+    /// space is retired until the copy is complete): no change feed entry, no cache to mark.
+    /// </summary>
+    private void WriteSnapshotRecord(byte[] key, byte[] value) => _rowWrites.Set(key, value);
 }

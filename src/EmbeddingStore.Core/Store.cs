@@ -19,6 +19,8 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private readonly WriteAheadLog _wal;
     /// <summary>What a view reads: token lookups, the record a view sees for a row, copy-on-write, trainability.</summary>
     private readonly ViewRecords _viewRecords;
+    /// <summary>Every write of a record, each with all its side effects (RowWrites.cs).</summary>
+    private readonly RowWrites _rowWrites;
     private readonly DiskSpace _disk;
     private readonly StoreOptions _options;
     private readonly ILogger _logger;
@@ -57,7 +59,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private readonly EvictionLog _evictions;
 
     /// <summary>The tables' shared unit vectors and each queried view's own rows, under one byte budget (Store.Similarity.cs).</summary>
-    private NeighbourCaches? _neighbourCaches;
+    private readonly NeighbourCaches _neighbourCaches;
 
     /// <summary>Each view's in-memory hygiene state: min_count sightings, last uses (Store.Hygiene.cs).</summary>
     private readonly ConcurrentDictionary<int, OverlayHygiene> _hygiene = new();
@@ -78,6 +80,8 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         _logger = logger;
         _feed = new ChangeFeed(options.ChangeFeedCapacity, () => Version);
         _evictions = new EvictionLog(options.ChangeFeedCapacity);
+        _neighbourCaches = new NeighbourCaches(options.NeighbourCacheBytes);
+        _rowWrites = new RowWrites(records, wal, NextVersion, _feed, _gates, _evictions, _neighbourCaches, _viewRecords, NoteUse);
     }
 
     /// <summary>The store-wide version of the latest write.</summary>
@@ -350,7 +354,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     internal void WriteRecentPush(byte[] key, byte[] value)
     {
         RowRecord.SetVersion(value, NextVersion());
-        _records.Upsert(key, value, _wal);
+        _rowWrites.Set(key, value);
     }
 
     /// <summary>Writes the catalog record (and logs it); callers hold the catalog lock.</summary>
@@ -358,7 +362,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     {
         var version = NextVersion();
         _catalog.VersionLease = _options.InMemory ? 0 : Volatile.Read(ref _versionLease);
-        _records.Upsert(Keys.CatalogKey, _catalog.Serialize(version), _wal);
+        _rowWrites.Set(Keys.CatalogKey, _catalog.Serialize(version));
     }
 
     /// <summary>Catalog changes are rare and must survive a crash: wait for the log to reach disk.</summary>
@@ -391,7 +395,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         try { await _wal.DisposeAsync(); }
         catch (Exception e) when (_disk.Faults > 0) { _logger.LogError(e, "The write-ahead log's last flush failed: {Reason}", _disk.WriteRefusal); }
         await _records.DisposeAsync();
-        _neighbourCaches?.Clear();
+        _neighbourCaches.Clear();
         _stopping.Dispose();
         _checkpointGate.Dispose();
     }
