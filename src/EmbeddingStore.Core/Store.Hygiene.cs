@@ -69,6 +69,9 @@ public sealed partial class Store
         return Task.CompletedTask;
     }
 
+    /// <summary>Evicts the view's record of a row now, as the sweep would once it is unused (tests).</summary>
+    internal bool EvictForTests(string view, long id) => EvictRecord(Chain(view), id);
+
     /// <summary>Removes the view's record of a row (<see cref="RowWrites.RowWrite.Evict"/>).</summary>
     private bool EvictRecord(ViewChain chain, long id)
     {

@@ -23,6 +23,13 @@ public sealed partial class Store
         }
     }
 
+    /// <summary>Whether a write marked the row in the view's neighbour cache since its last query (tests); false without a cache.</summary>
+    internal bool NeighbourCacheMarkedForTests(string view, long id)
+    {
+        var space = Chain(view).View.Space;
+        return Caches.Views.Any(rows => rows.Space == space && rows.IsMarkedDirty(id));
+    }
+
     public NeighbourResult Neighbours(string view, NeighbourQuery query)
     {
         var chain = Chain(view);

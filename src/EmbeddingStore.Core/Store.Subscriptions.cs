@@ -18,6 +18,16 @@ public sealed partial class Store
     /// <summary>Gates held, one per view written to (tests).</summary>
     internal int ViewGatesForTests => _gates.Count;
 
+    /// <summary>The changes the feed holds, oldest first (tests).</summary>
+    internal ChangeFeed.Change[] FeedChangesForTests()
+    {
+        var (head, _) = _feed.Position();
+        var from = _feed.Oldest;
+        var changes = new ChangeFeed.Change[head - from];
+        var count = _feed.Read(from, head, changes);
+        return changes[..Math.Max(0, count)];
+    }
+
     /// <summary>Rows per message: about 4 MiB of vectors.</summary>
     private static int RowsPerMessage(int dim) => Math.Clamp((4 << 20) / (4 * dim), 64, 8192);
 
