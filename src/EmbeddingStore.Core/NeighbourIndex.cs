@@ -132,6 +132,9 @@ internal sealed class ViewRowVectors
 
     public void MarkDirty(long id) => _dirty[id] = 0;
 
+    /// <summary>Whether a writer marked the row since the last <see cref="Refresh"/> (tests).</summary>
+    internal bool IsMarkedDirty(long id) => _dirty.ContainsKey(id);
+
     /// <summary>Reads every record of the chain's view spaces once; writes that race with it are dirty and re-read by the next query.</summary>
     public void Load(IEnumerable<long> ids, RowReader read)
     {

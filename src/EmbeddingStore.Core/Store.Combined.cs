@@ -19,7 +19,7 @@ public sealed partial class Store
         var dim = dims.Sum();
         var vectors = new float[tokens.Count * dim];
         var meta = new RowMeta[tokens.Count * chains.Length];
-        var scratch = new byte[chains.Max(RecordCapacity)];
+        var scratch = new byte[chains.Max(ViewRecords.RecordCapacity)];
         for (var t = 0; t < tokens.Count; t++)
         {
             var offset = t * dim;
@@ -54,7 +54,7 @@ public sealed partial class Store
             for (var s = 0; s < chains.Length; s++)
             {
                 var chain = chains[s];
-                var id = token == chain.View.PadToken ? PadRowId : FindToken(chain, token);
+                var id = token == chain.View.PadToken ? PadRowId : _viewRecords.FindToken(chain, token);
                 if (id < 0 && missingAsZeros) id = -1;
                 else if (id < 0 && policy == UnknownPolicy.Unk) id = UnkRow(chain);
                 else if (id < 0) (unknown ??= []).Add($"'{token}' in {chain.View.Name}");
@@ -70,7 +70,7 @@ public sealed partial class Store
     /// <summary>The source's unk row if it has one: a combined pull only reads, so it never creates one.</summary>
     private long UnkRow(ViewChain chain)
     {
-        var id = FindToken(chain, chain.View.UnkToken);
+        var id = _viewRecords.FindToken(chain, chain.View.UnkToken);
         return id >= 0 ? id : throw new StoreException(StoreError.NotFound,
             $"'{chain.View.Name}' has no '{chain.View.UnkToken}' row yet (a view creates it on its first unk resolve): ask for missing tokens as zeros instead");
     }

@@ -18,8 +18,6 @@ public sealed partial class Store
     /// <summary>The guard itself (tests inject failed writes).</summary>
     internal DiskSpace DiskForTests => _disk;
 
-    private string? _loggedWriteRefusal;
-
     /// <summary>Logs when writes become refused and when they are accepted again (a background loop).</summary>
     private Task LogWriteRefusalChangesAsync()
     {

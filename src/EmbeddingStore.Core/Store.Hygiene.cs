@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EmbeddingStore.Core.Storage;
 
 namespace EmbeddingStore.Core;
@@ -8,8 +7,6 @@ public sealed partial class Store
 {
     /// <summary>Rows are evicted between evict_unused_after_ms and that plus this interval after their last use.</summary>
     private static readonly TimeSpan EvictionSweepInterval = TimeSpan.FromMilliseconds(100);
-
-    private readonly ConcurrentDictionary<int, OverlayHygiene> _hygiene = new();
 
     private OverlayHygiene HygieneOf(ViewChain chain) =>
         _hygiene.GetOrAdd(chain.View.Space, _ => new OverlayHygiene(() => new RowUseTracker(RecordsOwnedBy(chain), Environment.TickCount64)));
@@ -32,7 +29,7 @@ public sealed partial class Store
         var view = chain.View;
         var candidates = new List<long>();
         for (long local = 0; local < Interlocked.Read(ref view.NextLocal); local++) candidates.Add(Keys.MakeRowId(view.Space, local));
-        if (chain.MayHoldCopies[0]) candidates.AddRange(ExportedIds(ParentChain(chain)));
+        if (chain.MayHoldCopies[0]) candidates.AddRange(ExportedIds(ViewRecords.ParentChain(chain)));
         var held = new List<long>();
         Span<byte> key = stackalloc byte[Keys.RowKeyLength];
         Span<byte> header = stackalloc byte[RowRecord.HeaderLength];
@@ -72,34 +69,13 @@ public sealed partial class Store
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Removes the view's record of a row (and, for an own row, its token, which becomes unknown again; a copy's
-    /// row reads its parent's vector again). Deletes are logged, so evicted rows stay gone after a restart.
-    /// </summary>
+    /// <summary>Evicts the view's record of a row now, as the sweep would once it is unused (tests).</summary>
+    internal bool EvictForTests(string view, long id) => EvictRecord(Chain(view), id);
+
+    /// <summary>Removes the view's record of a row (<see cref="RowWrites.RowWrite.Evict"/>).</summary>
     private bool EvictRecord(ViewChain chain, long id)
     {
-        var view = chain.View;
-        using var write = new RowWrite(_feed, _gates, view.Space, 1);
-        var scratch = new byte[RecordCapacity(chain)];
-        Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
-        Keys.WriteRowKey(rowKey, view.Space, id);
-        if (_records.Read(rowKey, scratch) < 0) return false;
-        var own = Keys.OwnerOf(id) == view.Space;
-        if (own)
-        {
-            var token = RowRecord.Token(scratch);
-            var tokenKey = new byte[Keys.TokenKeyLength(token)];
-            Keys.WriteTokenKey(tokenKey, view.Space, token);
-            _records.Delete(tokenKey, NextVersion, _wal);
-        }
-        var evictedToken = RowRecord.Token(scratch);
-        CrashPoints.Reach(CrashPoint.RowEvicting);
-        var version = _records.Delete(rowKey, NextVersion, _wal);
-        _evictions.Add(id, evictedToken, version);
-        write.Changed(id, version);
-        Interlocked.Decrement(ref own ? ref view.OwnRows : ref view.CopiedRows);
-        Interlocked.Increment(ref view.EvictedRows);
-        NoteChanged(view.Space, id);
-        return true;
+        using var write = _rowWrites.Begin(chain, 1);
+        return write.Evict(id, new byte[ViewRecords.RecordCapacity(chain)]);
     }
 }

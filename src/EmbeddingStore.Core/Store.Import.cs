@@ -119,16 +119,15 @@ public sealed partial class Store
             var id = Keys.MakeRowId(entry.Space, rows);
             var keyLength = Keys.WriteTokenKey(tokenKey, entry.Space, token);
             TokenRecord.Write(tokenValue, 0, id);
+            var length = RowRecord.Length(dim, 0, tokenBytes);
+            RowRecord.Write(record.AsSpan(0, length), 0, RowOrigin.Base, token, vector, 0);
+            Keys.WriteRowKey(rowKey, entry.Space, id);
             // The first occurrence of a token wins, as in gensim; later ones are counted and skipped.
-            if (_records.Update(tokenKey.AsSpan(0, keyLength), tokenValue, null, winner) != UpdateOutcome.Created)
+            if (!_rowWrites.ImportRow(tokenKey.AsSpan(0, keyLength), tokenValue, rowKey, record.AsSpan(0, length), winner))
             {
                 duplicates++;
                 continue;
             }
-            var length = RowRecord.Length(dim, 0, tokenBytes);
-            RowRecord.Write(record.AsSpan(0, length), 0, RowOrigin.Base, token, vector, 0);
-            Keys.WriteRowKey(rowKey, entry.Space, id);
-            _records.Upsert(rowKey, record.AsSpan(0, length));
             bytes += length + keyLength + TokenRecord.Length + Keys.RowKeyLength + 32;
             // Per row in float (vectorized; a row is at most MaxDim values), across rows in double; a row whose float
             // sums overflow (finite values near float's limits) is summed again in double.
@@ -187,7 +186,7 @@ public sealed partial class Store
         if (ids.Count == 0) throw new StoreException(StoreError.FailedPrecondition, $"view '{chain.View.Name}' reads no rows: there is nothing to export");
         var dim = chain.Dim;
         var vector = new float[dim];
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var lastReport = Stopwatch.StartNew();
         var writer = VectorFileWriter.Create(destination, binary, ids.Count, dim, leaveOpen: true);
         try
@@ -195,7 +194,7 @@ public sealed partial class Store
             for (var i = 0; i < ids.Count; i++)
             {
                 if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
-                if (ReadRecord(chain, ids[i], scratch) is NotReadable or PadPosition)
+                if (_viewRecords.Read(chain, ids[i], scratch) is ViewRecords.NotReadable or ViewRecords.PadPosition)
                     throw new StoreException(StoreError.Aborted,
                         $"view '{chain.View.Name}' changed during the export (row {ids[i]} is gone: the view or its row was deleted); export again");
                 var token = RowRecord.Token(scratch);
@@ -226,7 +225,7 @@ public sealed partial class Store
     {
         var ids = new List<long>();
         for (long i = 0; i < chain.Table.Rows; i++) ids.Add(Keys.MakeRowId(chain.Table.Space, i));
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         Span<byte> key = stackalloc byte[Keys.RowKeyLength];
         List<ViewEntry> views;
         lock (_catalogLock)

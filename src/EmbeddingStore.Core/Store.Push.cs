@@ -48,7 +48,7 @@ public sealed partial class Store
     /// <summary>The rows' current values through the view, in request order (zeros for a row that is gone).</summary>
     private void ReadCurrentRows(ViewChain chain, ReadOnlySpan<long> ids, Span<float> rows)
     {
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         try
         {
             for (var i = 0; i < ids.Length; i++) ReadCurrentRow(chain, ids[i], rows.Slice(i * chain.Dim, chain.Dim), scratch);
@@ -59,7 +59,7 @@ public sealed partial class Store
     /// <summary>A row's current value through the view into <paramref name="destination"/>; zeros when it is gone (or the padding row).</summary>
     private void ReadCurrentRow(ViewChain chain, long id, Span<float> destination, byte[] scratch)
     {
-        if (ReadRecord(chain, id, scratch) is var position && position >= 0 && position != PadPosition)
+        if (_viewRecords.Read(chain, id, scratch) is var position && position >= 0 && position != ViewRecords.PadPosition)
             RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
         else destination.Clear();
     }
@@ -86,22 +86,21 @@ public sealed partial class Store
         var written = rowsAfter.IsEmpty ? null : inRequestOrder ? null : ArrayPool<float>.Shared.Rent(distinct.Count * dim);
         var writtenRows = rowsAfter.IsEmpty ? default : inRequestOrder ? rowsAfter : written.AsMemory(0, distinct.Count * dim);
         var wasWritten = rowsAfter.IsEmpty ? null : new bool[distinct.Count];
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         await _wal.WaitForRoomAsync((long)distinct.Count * WalEntryBytes(chain), cancellationToken);
         await _pushGate.WaitAsync(cancellationToken);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var write = new RowWrite(_feed, _gates, chain.View.Space, distinct.Count);
+            using var write = _rowWrites.Begin(chain, distinct.Count);
             for (var r = 0; r < distinct.Count; r++)
             {
                 updater.Values = sums.Slice(r * dim, dim);
-                if (!ApplyToRow(chain, distinct[r], updater, scratch)) rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
+                if (!write.Update(distinct[r], updater, scratch)) rejected.Add(new RejectedRow(distinct[r], "row no longer exists"));
                 else if (updater.Refused) rejected.Add(new RejectedRow(distinct[r], "its result would not be finite (a concurrent push changed the row)"));
                 else
                 {
                     if (applied++ == 0) CrashPoints.Reach(CrashPoint.PushApplying);
-                    write.Changed(distinct[r], RowRecord.Version(scratch));
                     if (wasWritten is not null)
                     {
                         RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(writtenRows.Span.Slice(r * dim, dim));
@@ -143,18 +142,15 @@ public sealed partial class Store
     private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater, PushKind kind)
     {
         if (CannotOverflow(kind, chain.View.Optimizer, sums.Span)) return;
-        var capacity = RecordCapacity(chain);
+        var capacity = ViewRecords.RecordCapacity(chain);
         var source = ArrayPool<byte>.Shared.Rent(capacity);
         var copy = ArrayPool<byte>.Shared.Rent(capacity);
         try
         {
             for (var r = 0; r < distinct.Count; r++)
             {
-                var position = ReadRecord(chain, distinct[r], source);
-                if (position is NotReadable or PadPosition) continue; // the write reports it
                 // The view's own record is updated as it is; an inherited one is first copied with fresh optimizer state.
-                if (position == 0) source.AsSpan(0, RowRecord.UsedLength(source)).CopyTo(copy);
-                else RowRecord.WriteCopy(copy, source, chain.Slots);
+                if (!_viewRecords.ReadForUpdate(chain, distinct[r], source, copy)) continue; // the write reports it
                 updater.Values = sums.Slice(r * chain.Dim, chain.Dim);
                 if (updater.WouldLeaveNonFinite(copy) is { } problem)
                     throw new StoreException(StoreError.InvalidArgument,
@@ -193,7 +189,7 @@ public sealed partial class Store
         var slots = inRequestOrder ? null : new Dictionary<long, int>(distinct.Count);
         if (slots is not null)
             for (var r = 0; r < distinct.Count; r++) slots[distinct[r]] = r;
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         try
         {
             for (var i = 0; i < ids.Length; i++)
@@ -214,13 +210,6 @@ public sealed partial class Store
     /// <summary>About what one pushed row adds to the write-ahead log: its after-image (a short token assumed) under its key.</summary>
     private static long WalEntryBytes(ViewChain chain) =>
         WriteAheadLog.EntryBytes(Keys.RowKeyLength, RowRecord.Length(chain.Dim, chain.Slots, tokenBytes: 16));
-
-    /// <summary>
-    /// At most one push per core applies rows at a time. Each row's update holds a FASTER record lock; with
-    /// more pushing threads than cores, a thread spinning on a lock whose holder was descheduled burns the
-    /// holder's time slice (16 in-process pushers on 2 cores fell to 2 % of one pusher's rate).
-    /// </summary>
-    private readonly SemaphoreSlim _pushGate = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
     /// <summary>
     /// Validates a push and sums repeated rows; refuses frozen rows unless asked to report them. Without
@@ -250,7 +239,7 @@ public sealed partial class Store
             if (index.ContainsKey(id)) continue;
             var reason = id == PadRowId ? "the padding row is never trainable"
                 : chain.PositionOfOwner(id) < 0 ? null
-                : IsTrainable(chain, id) ? "" : $"view '{chain.View.Name}' ({chain.View.Mode}) may not train this row";
+                : ViewRecords.IsTrainable(chain, id) ? "" : $"view '{chain.View.Name}' ({chain.View.Mode}) may not train this row";
             if (reason is null) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
             if (reason.Length > 0)
             {
@@ -278,47 +267,4 @@ public sealed partial class Store
         }
         return (distinct, sums, rejected);
     }
-
-    /// <summary>Updates the view's own record of a row, copying the inherited one first when there is none yet.</summary>
-    private bool ApplyToRow(ViewChain chain, long id, RowUpdater updater, byte[] scratch)
-    {
-        var space = chain.View.Space;
-        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
-        Keys.WriteRowKey(key, space, id);
-        var outcome = _records.Update(key, default, updater, scratch, _wal);
-        if (outcome == UpdateOutcome.NotFound && Keys.OwnerOf(id) != space)
-        {
-            // First write to an inherited row: the copy is built in pooled buffers, without decoding the token.
-            var source = ArrayPool<byte>.Shared.Rent(scratch.Length);
-            var copy = ArrayPool<byte>.Shared.Rent(scratch.Length);
-            try
-            {
-                if (ReadRecord(ParentChain(chain), id, source) == NotReadable) return false;
-                var length = RowRecord.WriteCopy(copy, source, chain.Slots);
-                outcome = _records.Update(key, copy.AsSpan(0, length), updater, scratch, _wal);
-                if (outcome == UpdateOutcome.Created) Interlocked.Increment(ref chain.View.CopiedRows);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(source);
-                ArrayPool<byte>.Shared.Return(copy);
-            }
-        }
-        if (outcome == UpdateOutcome.NotFound) return false;
-        NoteUse(chain, id);
-        NoteChanged(space, id);
-        return true;
-    }
-
-    /// <summary>The chain without its first view: what the view inherits.</summary>
-    private static ViewChain ParentChain(ViewChain chain) => new()
-    {
-        View = chain.View,
-        Table = chain.Table,
-        Spaces = chain.Spaces[1..],
-        MayHoldCopies = chain.MayHoldCopies[1..],
-        // Conservative: the full chain's first view may be a fine-tune view that made these false.
-        ReadsNeverChange = chain.ReadsNeverChange[1..],
-        Slots = chain.Slots,
-    };
 }

@@ -16,7 +16,7 @@ public sealed partial class Store
         foreach (var token in tokens)
         {
             ValidateToken(token);
-            if (policy == UnknownPolicy.Create && CreatableTokenProblem(token) is { } problem && token != chain.View.PadToken && FindToken(chain, token) < 0)
+            if (policy == UnknownPolicy.Create && CreatableTokenProblem(token) is { } problem && token != chain.View.PadToken && _viewRecords.FindToken(chain, token) < 0)
                 throw new StoreException(StoreError.InvalidArgument, problem);
         }
         var ids = new long[tokens.Count];
@@ -27,7 +27,7 @@ public sealed partial class Store
         {
             var token = tokens[i];
             if (token == chain.View.PadToken) { ids[i] = PadRowId; continue; }
-            var id = FindToken(chain, token);
+            var id = _viewRecords.FindToken(chain, token);
             if (id >= 0) { ids[i] = id; continue; }
             switch (policy)
             {
@@ -35,7 +35,7 @@ public sealed partial class Store
                 case UnknownPolicy.Create when !mayCreate:
                     throw MayNotCreate(view, token);
                 case UnknownPolicy.Unk when !mayCreate:
-                    ids[i] = FindToken(chain, chain.View.UnkToken) is >= 0 and var unk ? unk : throw MayNotCreate(view, chain.View.UnkToken);
+                    ids[i] = _viewRecords.FindToken(chain, chain.View.UnkToken) is >= 0 and var unk ? unk : throw MayNotCreate(view, chain.View.UnkToken);
                     mapped.Add(i);
                     break;
                 case UnknownPolicy.Unk:
@@ -85,57 +85,27 @@ public sealed partial class Store
         return null;
     }
 
-    /// <summary>The row id of a token through the chain, or -1.</summary>
-    private long FindToken(ViewChain chain, string token)
-    {
-        var keyLength = Keys.TokenKeyLength(token);
-        Span<byte> key = keyLength <= 512 ? stackalloc byte[keyLength] : new byte[keyLength];
-        Span<byte> value = stackalloc byte[TokenRecord.Length];
-        foreach (var space in chain.Spaces)
-        {
-            Keys.WriteTokenKey(key, space, token);
-            if (_records.Read(key, value) >= TokenRecord.Length) return TokenRecord.RowId(value);
-        }
-        return -1;
-    }
-
     /// <summary>
     /// The token's row, creating it in the view when no space of the chain has it. The token record and its row are
     /// written as one (<see cref="IRecordStore.CreateTogether"/>): one log entry, logged under both keys' locks, so a
     /// push to the new row (which takes the row's lock) logs its entry after the creation's. Of two concurrent creations
-    /// of one token the second writes nothing and gets the first's row (its id is spent, never reused).
+    /// of one token the second writes nothing and gets the first's row (its id is spent, never reused). The write and all
+    /// its side effects: <see cref="RowWrites.RowWrite.Create"/>.
     /// </summary>
     private long EnsureToken(ViewChain chain, string token, out bool created)
     {
         created = false;
-        var existing = FindToken(chain, token);
+        var existing = _viewRecords.FindToken(chain, token);
         if (existing >= 0) return existing;
 
         var view = chain.View;
         if (view.SnapshotOf is not null)
             throw new StoreException(StoreError.FailedPrecondition, $"view '{view.Name}' is a snapshot of '{view.SnapshotOf}': it cannot create a row for '{token}'");
         _disk.EnsureRoomForWrite();
-        using var write = new RowWrite(_feed, _gates, view.Space, 1);
-        var id = Keys.MakeRowId(view.Space, Interlocked.Increment(ref view.NextLocal) - 1);
+        using var write = _rowWrites.Begin(chain, 1);
         var vector = new float[chain.Dim];
         InitialVector(chain, token, vector);
-        var row = RowRecord.Create(0, RowOrigin.View, token, vector, chain.Slots);
-        Span<byte> rowKey = stackalloc byte[Keys.RowKeyLength];
-        Keys.WriteRowKey(rowKey, view.Space, id);
-        var tokenKey = new byte[Keys.TokenKeyLength(token)];
-        Keys.WriteTokenKey(tokenKey, view.Space, token);
-        Span<byte> claim = stackalloc byte[TokenRecord.Length];
-        TokenRecord.Write(claim, 0, id);
-        Span<byte> winner = stackalloc byte[TokenRecord.Length];
-        CrashPoints.Reach(CrashPoint.RowCreating);
-        if (!_records.CreateTogether(tokenKey, claim, rowKey, row, NextVersion, _wal, winner)) return TokenRecord.RowId(winner);
-        CrashPoints.Reach(CrashPoint.RowCreated);
-        Interlocked.Increment(ref view.OwnRows);
-        write.Changed(id, RowRecord.Version(row));
-        NoteUse(chain, id);
-        NoteChanged(view.Space, id);
-        created = true;
-        return id;
+        return write.Create(token, RowRecord.Create(0, RowOrigin.View, token, vector, chain.Slots), out created);
     }
 
     private void InitialVector(ViewChain chain, string token, Span<float> vector)
@@ -143,7 +113,7 @@ public sealed partial class Store
         var view = chain.View;
         if (view.Init == InitKind.Copy)
         {
-            var source = FindToken(chain, view.InitCopyToken!);
+            var source = _viewRecords.FindToken(chain, view.InitCopyToken!);
             if (source < 0)
                 throw new StoreException(StoreError.FailedPrecondition,
                     $"view '{view.Name}' initialises new rows as copies of '{view.InitCopyToken}', which it cannot read");
@@ -161,7 +131,7 @@ public sealed partial class Store
         var dim = chain.Dim;
         if (vectors.Length < ids.Length * dim || meta.Length < ids.Length)
             throw new StoreException(StoreError.InvalidArgument, $"destination holds fewer than {ids.Length} rows of {dim} floats");
-        var scratch = ArrayPool<byte>.Shared.Rent(RecordCapacity(chain));
+        var scratch = ArrayPool<byte>.Shared.Rent(ViewRecords.RecordCapacity(chain));
         try
         {
             for (var i = 0; i < ids.Length; i++)
@@ -173,14 +143,12 @@ public sealed partial class Store
         finally { ArrayPool<byte>.Shared.Return(scratch); }
     }
 
-    private static int RecordCapacity(ViewChain chain) => RowRecord.Length(chain.Dim, Math.Max(chain.Slots, 2), MaxTokenBytes * 4) + 64;
-
     private RowMeta ReadVector(ViewChain chain, long id, Span<float> destination, byte[]? scratch = null)
     {
-        scratch ??= new byte[RecordCapacity(chain)];
-        var position = ReadRecord(chain, id, scratch);
-        if (position == NotReadable) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
-        if (position == PadPosition)
+        scratch ??= new byte[ViewRecords.RecordCapacity(chain)];
+        var position = _viewRecords.Read(chain, id, scratch);
+        if (position == ViewRecords.NotReadable) throw new StoreException(StoreError.NotFound, RowNotFoundMessage(chain, id));
+        if (position == ViewRecords.PadPosition)
         {
             destination.Clear();
             return new RowMeta(PadRowId, RowOrigin.Pad, false, 0, false, true);
@@ -188,47 +156,10 @@ public sealed partial class Store
         var record = scratch.AsSpan();
         RowRecord.Vector((ReadOnlySpan<byte>)record).CopyTo(destination);
         var origin = RowRecord.Origin(record);
-        return new RowMeta(id, origin, IsTrainable(chain, id), RowRecord.Version(record), position == 0, chain.ReadsNeverChange[position]);
-    }
-
-    private const int NotReadable = -1;
-    private const int PadPosition = int.MaxValue;
-
-    /// <summary>
-    /// Reads into <paramref name="scratch"/> the record the view sees for a row: the nearest fine-tune copy,
-    /// else the owner's record. Returns the chain position it came from, <see cref="NotReadable"/>, or
-    /// <see cref="PadPosition"/> for the padding row (which has no record).
-    /// </summary>
-    private int ReadRecord(ViewChain chain, long id, byte[] scratch)
-    {
-        if (id == PadRowId) return PadPosition;
-        var ownerAt = chain.PositionOfOwner(id);
-        if (ownerAt < 0) return NotReadable;
-        Span<byte> key = stackalloc byte[Keys.RowKeyLength];
-        for (var i = 0; i <= ownerAt; i++)
-        {
-            if (i < ownerAt && !chain.MayHoldCopies[i]) continue;
-            Keys.WriteRowKey(key, chain.Spaces[i], id);
-            var length = _records.Read(key, scratch);
-            if (length < 0) continue;
-            if (length > scratch.Length) throw new InvalidOperationException($"row {id} is larger than its buffer");
-            return i;
-        }
-        return NotReadable;
+        return new RowMeta(id, origin, ViewRecords.IsTrainable(chain, id), RowRecord.Version(record), position == 0, chain.ReadsNeverChange[position]);
     }
 
     private static string RowNotFoundMessage(ViewChain chain, long id) =>
         $"row {id} cannot be read through view '{chain.View.Name}'";
 
-    /// <summary>
-    /// Static views train nothing; a view trains its own rows; a fine-tune view also trains inherited
-    /// rows, by copying them on first write. The padding row is never trainable.
-    /// </summary>
-    private static bool IsTrainable(ViewChain chain, long id) =>
-        id != PadRowId && chain.View.Mode switch
-        {
-            TrainMode.Static => false,
-            TrainMode.FineTune => true,
-            _ => Keys.OwnerOf(id) == chain.View.Space,
-        };
 }

@@ -18,7 +18,7 @@ public sealed partial class Store
         var vectors = new float[sentences.Count * dim];
         var used = new int[sentences.Count];
         var row = new float[dim];
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var frequency = new ZipfFrequency(chain.Table.Rows);
         for (var s = 0; s < sentences.Count; s++)
         {
@@ -27,7 +27,7 @@ public sealed partial class Store
             {
                 ValidateToken(token);
                 if (token == chain.View.PadToken) continue;
-                var id = FindToken(chain, token);
+                var id = _viewRecords.FindToken(chain, token);
                 if (id < 0) continue;
                 if (ReadVector(chain, id, row, scratch).Own) NoteUse(chain, id);
                 var weight = weighting == SentenceWeighting.Mean ? 1f

@@ -8,11 +8,7 @@ public sealed partial class Store
     public const int MaxNeighbours = 1000;
     private const int DefaultNeighbours = 10;
 
-    /// <summary>The tables' shared unit vectors and each queried view's own rows, under one byte budget.</summary>
-    private NeighbourCaches? _neighbourCaches;
-
-    private NeighbourCaches Caches =>
-        LazyInitializer.EnsureInitialized(ref _neighbourCaches, () => new NeighbourCaches(_options.NeighbourCacheBytes));
+    private NeighbourCaches Caches => _neighbourCaches;
 
     /// <summary>Bytes the neighbour caches hold (tests).</summary>
     internal long NeighbourCacheBytes => Caches.Bytes;
@@ -27,6 +23,13 @@ public sealed partial class Store
         }
     }
 
+    /// <summary>Whether a write marked the row in the view's neighbour cache since its last query (tests); false without a cache.</summary>
+    internal bool NeighbourCacheMarkedForTests(string view, long id)
+    {
+        var space = Chain(view).View.Space;
+        return Caches.Views.Any(rows => rows.Space == space && rows.IsMarkedDirty(id));
+    }
+
     public NeighbourResult Neighbours(string view, NeighbourQuery query)
     {
         var chain = Chain(view);
@@ -38,7 +41,7 @@ public sealed partial class Store
         if (query.Token is { } token)
         {
             ValidateToken(token);
-            exclude = FindToken(chain, token);
+            exclude = _viewRecords.FindToken(chain, token);
             if (exclude < 0 || token == chain.View.PadToken)
                 throw new StoreException(StoreError.NotFound, $"token '{token}' is unknown in view '{view}'");
             ReadVector(chain, exclude, vector);
@@ -75,13 +78,13 @@ public sealed partial class Store
 
     private RowReader Reader(ViewChain chain)
     {
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var table = chain.Spaces.Length - 1;
         return (long id, Span<float> destination, out bool fromTable) =>
         {
-            var position = ReadRecord(chain, id, scratch);
+            var position = _viewRecords.Read(chain, id, scratch);
             fromTable = position == table;
-            if (position is NotReadable or PadPosition) return null;
+            if (position is ViewRecords.NotReadable or ViewRecords.PadPosition) return null;
             Storage.RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
             return Storage.RowRecord.Token(scratch);
         };
@@ -102,13 +105,6 @@ public sealed partial class Store
             Storage.RowRecord.Vector((ReadOnlySpan<byte>)scratch).CopyTo(destination);
             return Storage.RowRecord.Token(scratch);
         };
-    }
-
-    /// <summary>Tells the neighbour caches of the views that read <paramref name="space"/> that a row there was written or removed.</summary>
-    private void NoteChanged(int space, long id)
-    {
-        foreach (var rows in Caches.Views)
-            if (Array.IndexOf(rows.Watched, space) >= 0) rows.MarkDirty(id);
     }
 
     /// <summary>Forgets the caches of deleted tables and views.</summary>

@@ -79,7 +79,7 @@ public sealed partial class Store
         using var cut = _gates.Exclusive(chain.Spaces[..^1]);
         var version = Version;
         long own = 0, copies = 0;
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var rowKey = new byte[Keys.RowKeyLength];
         foreach (var id in ViewRowIds(chain))
         {
@@ -88,7 +88,7 @@ public sealed partial class Store
                 cancellationToken.ThrowIfCancellationRequested();
                 _disk.EnsureRoomForWrite();
             }
-            if (ReadRecord(chain, id, scratch) == NotReadable) continue;
+            if (_viewRecords.Read(chain, id, scratch) == ViewRecords.NotReadable) continue;
             var token = RowRecord.Token(scratch);
             var vector = RowRecord.Vector((ReadOnlySpan<byte>)scratch);
             var rowVersion = RowRecord.Version(scratch);
@@ -100,7 +100,7 @@ public sealed partial class Store
                 continue;
             }
             // A view's row whose token resolves elsewhere (a nearer view's row of the same token) is unreachable by token.
-            if (FindToken(chain, token) != id) continue;
+            if (_viewRecords.FindToken(chain, token) != id) continue;
             var newId = Keys.MakeRowId(space, own++);
             Keys.WriteRowKey(rowKey, space, newId);
             WriteSnapshotRecord(rowKey, RowRecord.Create(rowVersion, RowOrigin.View, token, vector, 0));
@@ -113,9 +113,9 @@ public sealed partial class Store
         return (version, own, copies);
     }
 
-    /// <summary>Each snapshot key is written once, so its after-image keeps the source row's version.</summary>
-    private void WriteSnapshotRecord(byte[] key, byte[] value)
-    {
-        _records.Upsert(key, value, _wal);
-    }
+    /// <summary>
+    /// Each snapshot key is written once, so its after-image keeps the source row's version. Not a view's row yet (the
+    /// space is retired until the copy is complete): no change feed entry, no cache to mark.
+    /// </summary>
+    private void WriteSnapshotRecord(byte[] key, byte[] value) => _rowWrites.Set(key, value);
 }

@@ -15,13 +15,18 @@ public sealed partial class Store
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
 
-    private readonly ChangeFeed _feed;
-    private readonly ViewGates _gates = new();
-
     /// <summary>Gates held, one per view written to (tests).</summary>
     internal int ViewGatesForTests => _gates.Count;
-    /// <summary>As long as the change feed: a subscriber the feed still holds a position for hears of every eviction since.</summary>
-    private readonly EvictionLog _evictions;
+
+    /// <summary>The changes the feed holds, oldest first (tests).</summary>
+    internal ChangeFeed.Change[] FeedChangesForTests()
+    {
+        var (head, _) = _feed.Position();
+        var from = _feed.Oldest;
+        var changes = new ChangeFeed.Change[head - from];
+        var count = _feed.Read(from, head, changes);
+        return changes[..Math.Max(0, count)];
+    }
 
     /// <summary>Rows per message: about 4 MiB of vectors.</summary>
     private static int RowsPerMessage(int dim) => Math.Clamp((4 << 20) / (4 * dim), 64, 8192);
@@ -99,7 +104,7 @@ public sealed partial class Store
     private IEnumerable<ChangeSet> Round(ViewChain chain, RowInterest interest, SubscriberState state, long until, long watermark, bool caughtUp)
     {
         var changes = new ChangeFeed.Change[RowsPerMessage(chain.Dim)];
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var viewSpaces = chain.Spaces[..^1];
         var ids = new List<long>();
         var distinct = new HashSet<long>();
@@ -126,7 +131,7 @@ public sealed partial class Store
                 var row = ReadInterestingRow(chain, interest, id, scratch, evicted ? -1 : state.Seen);
                 if (row is null)
                 {
-                    if (evicted && interest.Matches(evictedToken) && FindToken(chain, evictedToken) < 0) removed.Add(evictedToken);
+                    if (evicted && interest.Matches(evictedToken) && _viewRecords.FindToken(chain, evictedToken) < 0) removed.Add(evictedToken);
                     continue;
                 }
                 if (state.SentAhead.TryGetValue(id, out var sent) && sent == row.Meta.Version && !evicted) continue;
@@ -149,7 +154,7 @@ public sealed partial class Store
         var (head, watermark) = _feed.Position();
         var before = state.Seen;
         var perMessage = RowsPerMessage(chain.Dim);
-        var scratch = new byte[RecordCapacity(chain)];
+        var scratch = new byte[ViewRecords.RecordCapacity(chain)];
         var rows = new List<ChangedRow>();
         foreach (var id in CandidateIds(chain, interest))
         {
@@ -171,7 +176,7 @@ public sealed partial class Store
     {
         if (interest.AllViewRows) return ViewRowIds(chain);
         if (interest.Tokens is { } tokens)
-            return tokens.Select(token => token == chain.View.PadToken ? -1 : FindToken(chain, token)).Where(id => id >= 0);
+            return tokens.Select(token => token == chain.View.PadToken ? -1 : _viewRecords.FindToken(chain, token)).Where(id => id >= 0);
         return ReadableRowIds(chain);
     }
 
@@ -181,15 +186,15 @@ public sealed partial class Store
     /// </summary>
     private ChangedRow? ReadInterestingRow(ViewChain chain, RowInterest interest, long id, byte[] scratch, long newerThan)
     {
-        var position = ReadRecord(chain, id, scratch);
-        if (position is NotReadable or PadPosition) return null;
+        var position = _viewRecords.Read(chain, id, scratch);
+        if (position is ViewRecords.NotReadable or ViewRecords.PadPosition) return null;
         var version = RowRecord.Version(scratch);
         if (version <= newerThan) return null;
         var token = RowRecord.Token(scratch);
         if (!interest.Matches(token)) return null;
         // A token names the row it resolves to; an ancestor's row of the same token is shadowed by the nearer one.
-        if (!interest.AllViewRows && Keys.OwnerOf(id) != chain.Table.Space && FindToken(chain, token) != id) return null;
-        var meta = new RowMeta(id, RowRecord.Origin(scratch), IsTrainable(chain, id), version, position == 0, chain.ReadsNeverChange[position]);
+        if (!interest.AllViewRows && Keys.OwnerOf(id) != chain.Table.Space && _viewRecords.FindToken(chain, token) != id) return null;
+        var meta = new RowMeta(id, RowRecord.Origin(scratch), ViewRecords.IsTrainable(chain, id), version, position == 0, chain.ReadsNeverChange[position]);
         return new ChangedRow(token, meta, RowRecord.Vector((ReadOnlySpan<byte>)scratch).ToArray());
     }
 }

@@ -17,6 +17,10 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     private readonly IRecordStore _records;
     private readonly WriteAheadLog _wal;
+    /// <summary>What a view reads: token lookups, the record a view sees for a row, copy-on-write, trainability.</summary>
+    private readonly ViewRecords _viewRecords;
+    /// <summary>Every write of a record, each with all its side effects (RowWrites.cs).</summary>
+    private readonly RowWrites _rowWrites;
     private readonly DiskSpace _disk;
     private readonly StoreOptions _options;
     private readonly ILogger _logger;
@@ -27,11 +31,47 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     private readonly List<Task> _loops = [];
     private Catalog _catalog;
     private long _version;
+    private int _disposed;
+
+    // Versions (NextVersion).
+    /// <summary>The highest version handed out may reach; never reached in memory (nothing survives a restart there).</summary>
+    private long _versionLease;
+    private readonly Lock _leaseLock = new();
+    private int _leaseRenewing;
+
+    /// <summary>Retired spaces that a snapshot is still filling: not garbage yet (guarded by the catalog lock).</summary>
+    private readonly HashSet<int> _spacesBeingFilled = [];
+
+    /// <summary>The request ids of recent pushes with their answers (Store.Push.cs).</summary>
+    private readonly RecentPushes _recentPushes = new();
+
+    /// <summary>
+    /// At most one push per core applies rows at a time. Each row's update holds a FASTER record lock; with
+    /// more pushing threads than cores, a thread spinning on a lock whose holder was descheduled burns the
+    /// holder's time slice (16 in-process pushers on 2 cores fell to 2 % of one pusher's rate).
+    /// </summary>
+    private readonly SemaphoreSlim _pushGate = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
+    // Sharing (Store.Subscriptions.cs, Store.Snapshots.cs).
+    private readonly ChangeFeed _feed;
+    private readonly ViewGates _gates = new();
+    /// <summary>As long as the change feed: a subscriber the feed still holds a position for hears of every eviction since.</summary>
+    private readonly EvictionLog _evictions;
+
+    /// <summary>The tables' shared unit vectors and each queried view's own rows, under one byte budget (Store.Similarity.cs).</summary>
+    private readonly NeighbourCaches _neighbourCaches;
+
+    /// <summary>Each view's in-memory hygiene state: min_count sightings, last uses (Store.Hygiene.cs).</summary>
+    private readonly ConcurrentDictionary<int, OverlayHygiene> _hygiene = new();
+
+    /// <summary>The write refusal last logged (Store.DiskSpace.cs).</summary>
+    private string? _loggedWriteRefusal;
 
     private Store(IRecordStore records, WriteAheadLog wal, DiskSpace disk, Catalog catalog, long version, StoreOptions options, ILogger logger)
     {
         _records = records;
         _wal = wal;
+        _viewRecords = new ViewRecords(records);
         _disk = disk;
         _catalog = catalog;
         _version = version;
@@ -40,6 +80,8 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         _logger = logger;
         _feed = new ChangeFeed(options.ChangeFeedCapacity, () => Version);
         _evictions = new EvictionLog(options.ChangeFeedCapacity);
+        _neighbourCaches = new NeighbourCaches(options.NeighbourCacheBytes);
+        _rowWrites = new RowWrites(records, wal, NextVersion, _feed, _gates, _evictions, _neighbourCaches, _viewRecords, NoteUse);
     }
 
     /// <summary>The store-wide version of the latest write.</summary>
@@ -252,9 +294,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         StoreMetrics.CompactionDuration.Record(started.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Retired spaces that a snapshot is still filling: not garbage yet (guarded by the catalog lock).</summary>
-    private readonly HashSet<int> _spacesBeingFilled = [];
-
     /// <summary>Tests hold a checkpoint here (after it has the checkpoint gate) to see what the store does meanwhile.</summary>
     internal Func<Task>? CheckpointStartingForTests { get; set; }
 
@@ -279,11 +318,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     /// <summary>How far a lease reaches past the version that asked for it.</summary>
     internal const long VersionLeaseStep = 1L << 20;
-
-    /// <summary>The highest version handed out may reach; never reached in memory (nothing survives a restart there).</summary>
-    private long _versionLease;
-    private readonly Lock _leaseLock = new();
-    private int _leaseRenewing;
 
     /// <summary>
     /// Halfway through a lease, extends it in the background; a version past it (a burst faster than a log commit)
@@ -316,13 +350,11 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         }
     }
 
-    private readonly RecentPushes _recentPushes = new();
-
     /// <summary>Writes a slot of the recent pushes' request ids, with a version of its own, through the write-ahead log.</summary>
     internal void WriteRecentPush(byte[] key, byte[] value)
     {
         RowRecord.SetVersion(value, NextVersion());
-        _records.Upsert(key, value, _wal);
+        _rowWrites.Set(key, value);
     }
 
     /// <summary>Writes the catalog record (and logs it); callers hold the catalog lock.</summary>
@@ -330,7 +362,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
     {
         var version = NextVersion();
         _catalog.VersionLease = _options.InMemory ? 0 : Volatile.Read(ref _versionLease);
-        _records.Upsert(Keys.CatalogKey, _catalog.Serialize(version), _wal);
+        _rowWrites.Set(Keys.CatalogKey, _catalog.Serialize(version));
     }
 
     /// <summary>Catalog changes are rare and must survive a crash: wait for the log to reach disk.</summary>
@@ -349,8 +381,6 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
 
     public int DimOf(string view) => Chain(view).Dim;
 
-    private int _disposed;
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
@@ -365,7 +395,7 @@ public sealed partial class Store : IEmbeddingStore, IAsyncDisposable
         try { await _wal.DisposeAsync(); }
         catch (Exception e) when (_disk.Faults > 0) { _logger.LogError(e, "The write-ahead log's last flush failed: {Reason}", _disk.WriteRefusal); }
         await _records.DisposeAsync();
-        _neighbourCaches?.Clear();
+        _neighbourCaches.Clear();
         _stopping.Dispose();
         _checkpointGate.Dispose();
     }

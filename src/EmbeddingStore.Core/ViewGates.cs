@@ -5,7 +5,7 @@ namespace EmbeddingStore.Core;
 /// <summary>
 /// One reader/writer gate per view space. Every write to a view's records holds its gate shared, so writers
 /// never wait for each other here; a snapshot holds the gates of a view and its ancestors exclusively while it
-/// copies them, which is what makes its copy one consistent cut.
+/// copies them, which is what makes its copy one consistent cut. Writers take their gate in <see cref="RowWrites.RowWrite"/>.
 /// </summary>
 internal sealed class ViewGates
 {
@@ -44,43 +44,5 @@ internal sealed class ViewGates
     private sealed class Release(Action release) : IDisposable
     {
         public void Dispose() => release();
-    }
-}
-
-/// <summary>
-/// A write to one view's rows: holds the view's gate shared and a change-feed ticket from construction to
-/// <see cref="Dispose"/>, which publishes the changes recorded meanwhile. Disposed on every path, so a
-/// failed write cannot hold back the feed's watermark. Synchronous: the gate is thread-bound.
-/// </summary>
-internal sealed class RowWrite : IDisposable
-{
-    private readonly ChangeFeed _feed;
-    private readonly ReaderWriterLockSlim _gate;
-    private readonly int _space;
-    private readonly long _ticket;
-    private ChangeFeed.Change[] _changes;
-    private int _count;
-
-    public RowWrite(ChangeFeed feed, ViewGates gates, int space, int expectedRows)
-    {
-        _feed = feed;
-        _space = space;
-        _gate = gates.For(space);
-        _gate.EnterReadLock();
-        _ticket = feed.BeginWrite();
-        _changes = new ChangeFeed.Change[Math.Max(1, expectedRows)];
-    }
-
-    /// <summary>Records that the view's record of <paramref name="rowId"/> now has <paramref name="version"/>.</summary>
-    public void Changed(long rowId, long version)
-    {
-        if (_count == _changes.Length) Array.Resize(ref _changes, _count * 2);
-        _changes[_count++] = new ChangeFeed.Change(_space, rowId, version);
-    }
-
-    public void Dispose()
-    {
-        _feed.EndWrite(_ticket, _changes.AsSpan(0, _count));
-        _gate.ExitReadLock();
     }
 }
