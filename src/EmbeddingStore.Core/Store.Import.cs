@@ -230,7 +230,10 @@ public sealed partial class Store
         List<ViewEntry> views;
         lock (_catalogLock)
         {
-            views = chain.Spaces[..^1].Select(s => _catalog.Views.Values.First(v => v.Space == s)).Reverse().ToList();
+            // A view of the chain deleted since the export began is gone from the catalog (found by the fuzzer: INTERNAL).
+            views = chain.Spaces[..^1].Select(s => _catalog.Views.Values.FirstOrDefault(v => v.Space == s)
+                ?? throw new StoreException(StoreError.Aborted, $"view '{chain.View.Name}' or one it is layered over was deleted during the export"))
+                .Reverse().ToList();
         }
         foreach (var view in views)
         {
