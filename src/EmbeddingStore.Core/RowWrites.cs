@@ -7,7 +7,7 @@ namespace EmbeddingStore.Core;
 /// The one way the store writes a record. A write of a view's rows is a <see cref="RowWrite"/> (from <see cref="Begin"/>),
 /// whose methods (<see cref="RowWrite.Create"/>, <see cref="RowWrite.Update"/>, <see cref="RowWrite.Evict"/>) each do a
 /// row write's every part: the storage operation through <see cref="IRecordStore"/> with the write-ahead log (the
-/// version taken, the record written and its after-image logged under the key's lock: ARCHITECTURE.md, "Recovery: one
+/// version taken, the record written and its after-image logged under the key's lock: docs/storage.md, "Recovery: one
 /// consistent cut"), the change feed's entry, the neighbour caches' marks, the view's use tracking and hygiene
 /// bookkeeping, its row counters and the crash points. The other writes are here too: records that carry their own
 /// version (<see cref="Set"/>: the catalog, the recent pushes' slots, a snapshot's records, none of them a view's row)
