@@ -26,12 +26,8 @@ public class HostileInputProcessTests
     public async Task CreateView_OptimizerOutOfRange_InvalidArgumentNamingTheField_NothingLeftBehind(
         OptimizerKind kind, float learningRate, float rho, float beta2, float epsilon, string field)
     {
-        await using var server = await ServerProcess.StartAsync();
-        try
+        await WithStoreAsync(async (server, client) =>
         {
-            using var client = new EmbeddingStoreClient(server.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
-            await client.CreateTableAsync("t", Dim);
             var bad = new CreateViewRequest
             {
                 Name = "bad",
@@ -51,8 +47,7 @@ public class HostileInputProcessTests
             await client.CreateSnapshotAsync("good", "good-snap");
             await client.CheckpointAsync();
             Assert.Equal(["good", "good-snap"], (await client.ListViewsAsync()).Select(v => v.Name).Order(StringComparer.Ordinal));
-        }
-        finally { server.DeleteData(); }
+        });
     }
 
     public static TheoryData<OptimizerKind, PushKind, float> Overflows => new()
@@ -68,12 +63,8 @@ public class HostileInputProcessTests
     [MemberData(nameof(Overflows))]
     public async Task Push_FiniteValuesWhoseResultIsNot_RefusedAndNoRowChanges(OptimizerKind optimizer, PushKind kind, float value)
     {
-        await using var server = await ServerProcess.StartAsync();
-        try
+        await WithStoreAsync(async (server, client) =>
         {
-            using var client = new EmbeddingStoreClient(server.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
-            await client.CreateTableAsync("t", Dim);
             await client.CreateViewAsync(new CreateViewRequest
             {
                 Name = "v",
@@ -101,18 +92,14 @@ public class HostileInputProcessTests
             // A harmless push still works on the same rows afterwards.
             var pushed = await client.PushAsync("v", PushKind.Delta, ids, Enumerable.Repeat(-1e38f, 2 * Dim).ToArray());
             Assert.Equal(2, pushed.Applied);
-        }
-        finally { server.DeleteData(); }
+        });
     }
 
     [Fact]
     public async Task Import_ValuesWhoseFloatSumOfSquaresOverflows_TableScaleAndNewRowsFinite()
     {
-        await using var server = await ServerProcess.StartAsync();
-        try
+        await WithStoreAsync(async (server, client) =>
         {
-            using var client = new EmbeddingStoreClient(server.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
             // 1e20 squared is 1e40, beyond float: the per-row float sum of squares overflowed and new rows were NaN.
             var path = WriteTextTable(server.ImportDir, "large.txt", 1e20f);
             var table = await client.ImportFileAsync("large", Path.GetFileName(path));
@@ -121,18 +108,14 @@ public class HostileInputProcessTests
             var (vectors, _, _) = await client.PullTokensAsync("v", ["brand-new"], UnknownPolicy.Create);
             Assert.All(vectors, v => Assert.True(float.IsFinite(v), $"new row value {v}"));
             Assert.Contains(vectors, v => v != 0);
-        }
-        finally { server.DeleteData(); }
+        }, createTable: false);
     }
 
     [Fact]
     public async Task Import_ValuesTooLargeForATableScale_RefusedNamingTheFile_NoTableLeft()
     {
-        await using var server = await ServerProcess.StartAsync();
-        try
+        await WithStoreAsync(async (server, client) =>
         {
-            using var client = new EmbeddingStoreClient(server.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
             var path = WriteTextTable(server.ImportDir, "huge.txt", 3e38f);
             var refused = await Assert.ThrowsAsync<RpcException>(() => client.ImportFileAsync("huge", Path.GetFileName(path)));
             Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
@@ -141,8 +124,7 @@ public class HostileInputProcessTests
             Assert.DoesNotContain(await client.ListTablesAsync(), t => t.Name == "huge");
             // The name is free again.
             await client.CreateTableAsync("huge", Dim);
-        }
-        finally { server.DeleteData(); }
+        }, createTable: false);
     }
 
     /// <summary>
@@ -152,12 +134,8 @@ public class HostileInputProcessTests
     [Fact]
     public async Task Tokens_NfcAndNfdForms_TwoRowsEachKeepingItsBytes()
     {
-        await using var server = await ServerProcess.StartAsync();
-        try
+        await WithStoreAsync(async (server, client) =>
         {
-            using var client = new EmbeddingStoreClient(server.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
-            await client.CreateTableAsync("t", Dim);
             await client.CreateViewAsync(new CreateViewRequest { Name = "v", Table = "t", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create });
             const string nfc = "caf\u00e9", nfd = "cafe\u0301";
             var ids = await client.ResolveAsync("v", [nfc, nfd], UnknownPolicy.Create);
@@ -169,19 +147,14 @@ public class HostileInputProcessTests
             Assert.Equal((nfd, ids[1]), (fromNfc.Token, fromNfc.Id));
             var fromNfd = (await client.NeighboursAsync("v", nfd, k: 1)).Neighbors[0];
             Assert.Equal((nfc, ids[0]), (fromNfd.Token, fromNfd.Id));
-        }
-        finally { server.DeleteData(); }
+        });
     }
 
     [Fact]
     public async Task CreatePolicy_TokenWithWhitespace_InvalidArgumentAndNothingCreated_ExportOfAnEmptyViewRefused()
     {
-        await using var server = await ServerProcess.StartAsync();
-        try
+        await WithStoreAsync(async (server, client) =>
         {
-            using var client = new EmbeddingStoreClient(server.Address);
-            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
-            await client.CreateTableAsync("t", Dim);
             await client.CreateViewAsync(new CreateViewRequest { Name = "v", Table = "t", Mode = TrainMode.Overlay, UnknownPolicy = UnknownPolicy.Create });
             // The fuzzer created such a token, and every later Export of the view failed with INTERNAL.
             var refused = await Assert.ThrowsAsync<RpcException>(() => client.ResolveAsync("v", ["fine", "two words"], UnknownPolicy.Create));
@@ -206,8 +179,7 @@ public class HostileInputProcessTests
             var empty = await Assert.ThrowsAsync<RpcException>(() => client.ExportAsync("v", new MemoryStream()));
             Assert.Equal(StatusCode.FailedPrecondition, empty.StatusCode);
             Assert.Contains("reads no rows", empty.Status.Detail);
-        }
-        finally { server.DeleteData(); }
+        });
     }
 
     /// <summary>
@@ -231,6 +203,20 @@ public class HostileInputProcessTests
             var refused = await Assert.ThrowsAsync<RpcException>(async () => await channel.CreateCallInvoker().AsyncUnaryCall(call, null, default, request));
             Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
             Assert.Contains("the request is not a valid", refused.Status.Detail);
+        }
+        finally { server.DeleteData(); }
+    }
+
+    /// <summary>Runs <paramref name="test"/> against a fresh store process, with an empty table "t" of <see cref="Dim"/> columns.</summary>
+    private static async Task WithStoreAsync(Func<ServerProcess, EmbeddingStoreClient, Task> test, bool createTable = true)
+    {
+        await using var server = await ServerProcess.StartAsync();
+        try
+        {
+            using var client = new EmbeddingStoreClient(server.Address);
+            await client.WaitForServingAsync(TimeSpan.FromSeconds(30));
+            if (createTable) await client.CreateTableAsync("t", Dim);
+            await test(server, client);
         }
         finally { server.DeleteData(); }
     }
