@@ -20,12 +20,33 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Fun
     public ReadOnlyMemory<float> Values { get; set; }
 
     /// <summary>
+    /// Whether <see cref="Apply"/> checks each result and leaves a row whose result would not be finite as it was. Off for
+    /// a push whose results are finite whatever its rows hold (<c>Store.CannotOverflow</c>): the check copies each record
+    /// first, work the hot path need not do when it cannot refuse.
+    /// </summary>
+    public bool GuardsResults { get; init; } = true;
+
+    /// <summary>
     /// True when the last <see cref="Apply"/> left the row as it was because the result would not have been finite (a
-    /// concurrent push moved the row after <see cref="FirstNonFinite"/> checked it).
+    /// concurrent push moved the row after <see cref="WouldLeaveNonFinite"/> checked it).
     /// </summary>
     public bool Refused { get; private set; }
 
     public void Apply(Span<byte> value)
+    {
+        if (GuardsResults)
+        {
+            Refused = !ComputeIfFinite(value);
+            if (Refused) return;
+        }
+        else Compute(value);
+        var version = nextVersion();
+        RowRecord.SetVersion(value, version);
+        LastVersion = Math.Max(LastVersion, version);
+    }
+
+    /// <summary>Applies the update unless its result would not be finite; then the record is left as it was.</summary>
+    private bool ComputeIfFinite(Span<byte> value)
     {
         var length = RowRecord.UsedLength(value);
         var before = ArrayPool<byte>.Shared.Rent(length);
@@ -33,17 +54,11 @@ internal sealed class RowUpdater(PushKind kind, OptimizerSettings optimizer, Fun
         {
             value[..length].CopyTo(before);
             Compute(value);
-            Refused = FirstNonFinite(value) is not null;
-            if (Refused)
-            {
-                before.AsSpan(0, length).CopyTo(value);
-                return;
-            }
+            if (FirstNonFinite(value) is null) return true;
+            before.AsSpan(0, length).CopyTo(value);
+            return false;
         }
         finally { ArrayPool<byte>.Shared.Return(before); }
-        var version = nextVersion();
-        RowRecord.SetVersion(value, version);
-        LastVersion = Math.Max(LastVersion, version);
     }
 
     /// <summary>

@@ -78,8 +78,9 @@ public sealed partial class Store
         if (!rowsAfter.IsEmpty && rowsAfter.Length != ids.Length * dim)
             throw new StoreException(StoreError.InvalidArgument, $"the rows after a push need {ids.Length * dim} floats, not {rowsAfter.Length}");
         var (distinct, sums, rejected) = PreparePush(chain, kind, ids.Span, values, reportFrozen);
-        var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion);
-        RefuseNonFiniteResults(chain, distinct, sums, updater, kind);
+        var mayOverflow = !CannotOverflow(kind, chain.View.Optimizer, sums.Span);
+        var updater = new RowUpdater(kind, chain.View.Optimizer, NextVersion) { GuardsResults = mayOverflow };
+        if (mayOverflow) RefuseNonFiniteResults(chain, distinct, sums, updater);
         var applied = 0;
         // Written rows in the order of `distinct`: straight into the caller's buffer when that is the request order.
         var inRequestOrder = distinct.Count == ids.Length;
@@ -139,9 +140,8 @@ public sealed partial class Store
     /// update is computed on a copy of the record the view would update. A concurrent push can still move a row between
     /// this check and the write; the write then leaves that row as it is and reports it among the rejected rows.
     /// </summary>
-    private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater, PushKind kind)
+    private void RefuseNonFiniteResults(ViewChain chain, List<long> distinct, ReadOnlyMemory<float> sums, RowUpdater updater)
     {
-        if (CannotOverflow(kind, chain.View.Optimizer, sums.Span)) return;
         var capacity = ViewRecords.RecordCapacity(chain);
         var source = ArrayPool<byte>.Shared.Rent(capacity);
         var copy = ArrayPool<byte>.Shared.Rent(capacity);
@@ -165,10 +165,11 @@ public sealed partial class Store
     }
 
     /// <summary>
-    /// Whether the push's result is finite whatever its rows hold, so that they need not be read first: an ASSIGN writes
-    /// its (finite) values and leaves the optimizer state; a DELTA or an SGD step adds at most 1e30 to each value, under
-    /// half the spacing of floats at float's largest value (about 1e31), so no finite row can round past it. The
-    /// stateful optimizers' accumulators are always checked.
+    /// Whether the push's result is finite whatever its rows hold, so that they need not be read first nor each result
+    /// checked as it is written (<see cref="RowUpdater.GuardsResults"/>): an ASSIGN writes its (finite) values and leaves
+    /// the optimizer state; a DELTA or an SGD step adds at most 1e30 to each value, under half the spacing of floats at
+    /// float's largest value (about 1e31), so no finite row can round past it. The stateful optimizers' accumulators are
+    /// always checked.
     /// </summary>
     private static bool CannotOverflow(PushKind kind, OptimizerSettings optimizer, ReadOnlySpan<float> values)
     {
